@@ -1,0 +1,3 @@
+from libreach.cli import main
+
+main()

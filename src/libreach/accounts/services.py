@@ -1,0 +1,130 @@
+"""Writes for users: API tokens, staff accounts, readers (one at a time or from CSV)."""
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from libreach.accounts.models import (
+    ApiToken,
+    ReaderProfile,
+    ReaderType,
+    StaffMembership,
+    StaffRole,
+    User,
+)
+from libreach.accounts.selectors import hash_token
+from libreach.consortium.models import Building, Library
+from libreach.core.errors import Conflict, NotAuthenticated, RuleViolation
+from libreach.core.validation import full_clean_or_raise
+
+
+@transaction.atomic
+def issue_token(*, username: str, password: str) -> tuple[str, dt.datetime]:
+    """Check the password and return a new bearer token and its expiry."""
+    user = authenticate(username=username, password=password)
+    if user is None:
+        raise NotAuthenticated("Wrong user name or password.", code="bad_credentials")
+    token = secrets.token_urlsafe(32)
+    expires_at = timezone.now() + dt.timedelta(hours=settings.LIBREACH_TOKEN_HOURS)
+    ApiToken.objects.create(user=user, key_hash=hash_token(token), expires_at=expires_at)
+    return token, expires_at
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise RuleViolation(" ".join(exc.messages), code="weak_password") from exc
+
+
+def _new_user(*, username: str, password: str, name: str, email: str = "") -> User:
+    if User.objects.filter(username=username).exists():
+        raise Conflict(f"The user name {username!r} is taken.", code="already_exists")
+    user = User(username=username, name=name, email=email)
+    full_clean_or_raise(user, exclude=["password"])
+    _check_password(password, user)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise Conflict(f"The user name {username!r} is taken.", code="already_exists") from exc
+    return user
+
+
+@transaction.atomic
+def create_staff(
+    *, library: Library, username: str, password: str, name: str, role: str, email: str = ""
+) -> StaffMembership:
+    """A new staff account holding `role` at `library`."""
+    if role not in StaffRole.values:
+        raise RuleViolation(f"Unknown role {role!r}.", code="invalid_role")
+    user = _new_user(username=username, password=password, name=name, email=email)
+    return StaffMembership.objects.create(user=user, library=library, role=role)
+
+
+@transaction.atomic
+def grant_role(*, user: User, library: Library, role: str) -> StaffMembership:
+    if role not in StaffRole.values:
+        raise RuleViolation(f"Unknown role {role!r}.", code="invalid_role")
+    membership, _ = StaffMembership.objects.get_or_create(user=user, library=library, role=role)
+    return membership
+
+
+def _building(library: Library, code: str | None) -> Building | None:
+    if not code:
+        return None
+    try:
+        return Building.objects.get(library=library, code=code)
+    except Building.DoesNotExist:
+        raise RuleViolation(
+            f"Library {library.code} has no building {code!r}.", code="unknown_building"
+        ) from None
+
+
+def _check_reader_type(reader_type: str) -> None:
+    if reader_type not in ReaderType.values:
+        raise RuleViolation(
+            f"Unknown reader type {reader_type!r}; use one of {', '.join(ReaderType.values)}.",
+            code="invalid_reader_type",
+        )
+
+
+@transaction.atomic
+def create_reader(
+    *,
+    library: Library,
+    card_number: str,
+    name: str,
+    reader_type: str,
+    password: str,
+    building: str | None = None,
+    department: str = "",
+    email: str = "",
+    phone: str = "",
+) -> ReaderProfile:
+    """A new reader who signs in with the card number as user name."""
+    card_number = card_number.strip()
+    _check_reader_type(reader_type)
+    place = _building(library, building)
+    if ReaderProfile.objects.filter(card_number=card_number).exists():
+        raise Conflict(f"Card number {card_number!r} is already issued.", code="already_exists")
+    user = _new_user(username=card_number, password=password, name=name, email=email)
+    profile = ReaderProfile(
+        user=user,
+        library=library,
+        card_number=card_number,
+        reader_type=reader_type,
+        department=department,
+        building=place,
+        phone=phone,
+    )
+    full_clean_or_raise(profile, exclude=["user"])
+    profile.save()
+    return profile

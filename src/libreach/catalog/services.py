@@ -1,0 +1,126 @@
+"""Writes to the catalogue. Every write keeps the search columns current."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from libreach.catalog.callnumbers import shelving_key
+from libreach.catalog.isbn import isbn_forms, normalize_isbn
+from libreach.catalog.models import Item, MarcFormat, Record
+from libreach.consortium.models import Library
+from libreach.core.errors import Conflict, RuleViolation
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    barcode: str
+    location: str = ""
+    call_number: str = ""
+    volume: str = ""
+
+
+def search_columns(
+    *, authors: Sequence[str], isbns: Iterable[str], call_numbers: Iterable[str]
+) -> dict[str, str]:
+    """The denormalised text the full-text index reads, for a record and its items."""
+    forms: list[str] = []
+    for isbn in isbns:
+        for form in isbn_forms(isbn):
+            if form not in forms:
+                forms.append(form)
+    numbers: list[str] = []
+    for number in call_numbers:
+        if number and number not in numbers:
+            numbers.append(number)
+    return {
+        "author_text": "; ".join(a for a in authors if a),
+        "isbns": " ".join(forms),
+        "call_numbers": " ".join(numbers),
+    }
+
+
+def refresh_search_columns(record: Record) -> None:
+    """Recompute a record's search columns from itself and its items, and save them."""
+    item_numbers = record.items.exclude(call_number="").values_list("call_number", flat=True)
+    extra_isbns = [i for i in record.isbns.split() if len(i) == 13]
+    columns = search_columns(
+        authors=record.authors,
+        isbns=[record.isbn, *extra_isbns] if record.isbn else extra_isbns,
+        call_numbers=[record.call_number, *item_numbers],
+    )
+    for name, value in columns.items():
+        setattr(record, name, value)
+    record.save(update_fields=[*columns, "updated_at"])
+
+
+@transaction.atomic
+def create_record(
+    *,
+    library: Library,
+    title: str,
+    authors: Sequence[str] = (),
+    isbn: str | None = None,
+    publisher: str = "",
+    year: str | int | None = None,
+    language: str = "",
+    call_number: str = "",
+    items: Sequence[ItemInput] = (),
+) -> Record:
+    """A hand-entered record with its items. Barcodes are unique within a library."""
+    title = title.strip()
+    if not title:
+        raise RuleViolation("A record needs a title.", code="title_required")
+    isbn13 = ""
+    if isbn:
+        isbn13 = normalize_isbn(isbn) or ""
+        if not isbn13:
+            raise RuleViolation(f"{isbn!r} is not a valid ISBN.", code="invalid_isbn")
+    barcodes = [i.barcode.strip() for i in items]
+    if any(not b for b in barcodes):
+        raise RuleViolation("Every item needs a barcode.", code="barcode_required")
+    if len(set(barcodes)) != len(barcodes):
+        raise RuleViolation("The same barcode appears twice.", code="duplicate_barcode")
+    taken = list(
+        Item.objects.filter(library=library, barcode__in=barcodes).values_list("barcode", flat=True)
+    )
+    if taken:
+        raise Conflict(
+            f"Barcode already in use at {library.code}: {', '.join(taken)}.",
+            code="barcode_taken",
+        )
+    authors = [a.strip() for a in authors if a and a.strip()]
+    call_number = call_number.strip()
+    record = Record.objects.create(
+        library=library,
+        title=title,
+        authors=authors,
+        isbn=isbn13,
+        publisher=publisher.strip(),
+        year="" if year is None else str(year).strip(),
+        language=language.strip(),
+        call_number=call_number,
+        marc_format=MarcFormat.NONE,
+        **search_columns(
+            authors=authors,
+            isbns=[isbn13] if isbn13 else [],
+            call_numbers=[call_number, *(i.call_number.strip() for i in items)],
+        ),
+    )
+    try:
+        with transaction.atomic():
+            Item.objects.bulk_create(
+                Item(
+                    record=record,
+                    library=library,
+                    barcode=barcode,
+                    location=item.location.strip(),
+                    call_number=item.call_number.strip(),
+                    shelving_key=shelving_key(item.call_number.strip() or call_number),
+                    volume=item.volume.strip(),
+                )
+                for barcode, item in zip(barcodes, items, strict=True)
+            )
+    except IntegrityError as exc:  # a parallel request took a barcode
+        raise Conflict("A barcode was taken meanwhile.", code="barcode_taken") from exc
+    return record

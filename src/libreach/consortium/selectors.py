@@ -1,0 +1,93 @@
+"""Reads: libraries, their places, and the opening calendar."""
+
+import datetime as dt
+
+from libreach.consortium.models import (
+    Building,
+    CalendarException,
+    Closure,
+    Library,
+    OpeningHours,
+    ServicePoint,
+)
+from libreach.core.errors import NotFound
+
+
+def library_by_code(code: str) -> Library:
+    try:
+        return Library.objects.get(code=code)
+    except Library.DoesNotExist:
+        raise NotFound(f"No library with code {code!r}.", code="library_not_found") from None
+
+
+def building_by_code(library: Library, code: str) -> Building:
+    try:
+        return Building.objects.get(library=library, code=code)
+    except Building.DoesNotExist:
+        raise NotFound(
+            f"Library {library.code} has no building {code!r}.", code="building_not_found"
+        ) from None
+
+
+def service_point_by_code(library: Library, code: str) -> ServicePoint:
+    try:
+        return ServicePoint.objects.get(library=library, code=code)
+    except ServicePoint.DoesNotExist:
+        raise NotFound(
+            f"Library {library.code} has no service point {code!r}.",
+            code="service_point_not_found",
+        ) from None
+
+
+class OpeningCalendar:
+    """A library's open and closed days over a span, loaded in three queries.
+
+    Order of precedence: an unlifted closure, then an exception date, then weekly hours.
+    """
+
+    def __init__(self, library: Library, start: dt.date, end: dt.date):
+        self.library = library
+        self.start, self.end = start, end
+        self.open_weekdays = set(
+            OpeningHours.objects.filter(library=library, service_point=None).values_list(
+                "weekday", flat=True
+            )
+        )
+        self.exceptions = dict(
+            CalendarException.objects.filter(
+                library=library, date__gte=start, date__lte=end
+            ).values_list("date", "is_closed")
+        )
+        self.closures = list(
+            Closure.objects.filter(
+                library=library, lifted_at=None, start_date__lte=end, end_date__gte=start
+            ).values_list("start_date", "end_date")
+        )
+
+    def in_closure(self, day: dt.date) -> bool:
+        return any(s <= day <= e for s, e in self.closures)
+
+    def is_open(self, day: dt.date) -> bool:
+        if self.in_closure(day):
+            return False
+        if day in self.exceptions:
+            return not self.exceptions[day]
+        return day.weekday() in self.open_weekdays
+
+
+def is_open_on(library: Library, day: dt.date) -> bool:
+    return OpeningCalendar(library, day, day).is_open(day)
+
+
+def next_open_day(library: Library, day: dt.date, *, horizon_days: int = 400) -> dt.date:
+    """`day` if the library opens that day, else the first open day after it.
+
+    A library with no open day within the horizon (no hours entered) keeps `day`:
+    moving a due date into the unknown would be worse than leaving it.
+    """
+    calendar = OpeningCalendar(library, day, day + dt.timedelta(days=horizon_days))
+    for offset in range(horizon_days + 1):
+        candidate = day + dt.timedelta(days=offset)
+        if calendar.is_open(candidate):
+            return candidate
+    return day

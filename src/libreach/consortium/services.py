@@ -1,0 +1,98 @@
+"""Writes for the consortium's structure: libraries, buildings, service points, calendar."""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+
+from libreach.consortium.models import (
+    Building,
+    CalendarException,
+    Library,
+    OpeningHours,
+    ServicePoint,
+)
+from libreach.core.errors import Conflict
+from libreach.core.validation import full_clean_or_raise
+
+
+def _save_new(obj, what: str):
+    full_clean_or_raise(obj)
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:  # a parallel request took the same code
+        raise Conflict(f"{what} already exists.", code="already_exists") from exc
+    return obj
+
+
+@transaction.atomic
+def create_library(*, code: str, name: str, name_en: str = "") -> Library:
+    return _save_new(Library(code=code, name=name, name_en=name_en), f"Library {code}")
+
+
+@transaction.atomic
+def create_building(*, library: Library, code: str, name: str) -> Building:
+    return _save_new(
+        Building(library=library, code=code, name=name), f"Building {code} of {library.code}"
+    )
+
+
+@transaction.atomic
+def create_service_point(
+    *,
+    library: Library,
+    code: str,
+    name: str,
+    is_pickup: bool = False,
+    slot_minutes: int | None = None,
+    slot_capacity: int | None = None,
+) -> ServicePoint:
+    point = ServicePoint(library=library, code=code, name=name, is_pickup=is_pickup)
+    if slot_minutes is not None:
+        point.slot_minutes = slot_minutes
+    if slot_capacity is not None:
+        point.slot_capacity = slot_capacity
+    return _save_new(point, f"Service point {code} of {library.code}")
+
+
+@transaction.atomic
+def set_weekly_hours(
+    *,
+    library: Library,
+    hours: dict[int, list[tuple[dt.time, dt.time]]],
+    service_point: ServicePoint | None = None,
+) -> list[OpeningHours]:
+    """Replace the weekly hours: weekday (0 = Monday) -> list of (opens, closes)."""
+    OpeningHours.objects.filter(library=library, service_point=service_point).delete()
+    rows = []
+    for weekday, spans in sorted(hours.items()):
+        for opens, closes in spans:
+            row = OpeningHours(
+                library=library,
+                service_point=service_point,
+                weekday=weekday,
+                opens=opens,
+                closes=closes,
+            )
+            full_clean_or_raise(row)
+            rows.append(row)
+    return OpeningHours.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def set_calendar_exception(
+    *,
+    library: Library,
+    date: dt.date,
+    is_closed: bool = True,
+    opens: dt.time | None = None,
+    closes: dt.time | None = None,
+    reason: str = "",
+) -> CalendarException:
+    row, _ = CalendarException.objects.update_or_create(
+        library=library,
+        date=date,
+        defaults={"is_closed": is_closed, "opens": opens, "closes": closes, "reason": reason},
+    )
+    full_clean_or_raise(row, exclude=["library", "date"])
+    return row

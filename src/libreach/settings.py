@@ -1,0 +1,155 @@
+"""Settings, read from the environment.
+
+DATABASE_URL          database (default: SQLite in $LIBREACH_HOME, WAL mode)
+LIBREACH_HOME         data directory (default ./libreach-data)
+LIBREACH_SECRET_KEY   secret key (default: generated once and kept in $LIBREACH_HOME)
+LIBREACH_DEBUG        "1" turns debug on (`libreach demo` does this)
+LIBREACH_ALLOWED_HOSTS comma-separated host names
+LIBREACH_TIME_ZONE    default Asia/Shanghai
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+LIBREACH_HOME = Path(os.environ.get("LIBREACH_HOME", "./libreach-data")).resolve()
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key() -> str:
+    key = os.environ.get("LIBREACH_SECRET_KEY")
+    if key:
+        return key
+    # One key per installation, kept beside the database so sessions survive restarts.
+    path = LIBREACH_HOME / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        LIBREACH_HOME.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _env_bool("LIBREACH_DEBUG")
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("LIBREACH_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("LIBREACH_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "libreach.core",
+    "libreach.consortium",
+    "libreach.accounts",
+    "libreach.catalog",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "libreach.urls"
+WSGI_APPLICATION = "libreach.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        LIBREACH_HOME.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{LIBREACH_HOME / 'libreach.sqlite3'}"
+    db = dj_database_url.parse(url, conn_max_age=0)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["OPTIONS"] = {
+            # IMMEDIATE takes the write lock at BEGIN, so two writers queue up instead
+            # of failing with "database is locked" when one upgrades a read lock.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;"
+                "PRAGMA busy_timeout=30000;"
+            ),
+        }
+        db["TEST"] = {"NAME": os.environ.get("LIBREACH_TEST_SQLITE_NAME") or None}
+    return db
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("LIBREACH_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = LIBREACH_HOME / "static"
+
+EMAIL_BACKEND = os.environ.get(
+    "LIBREACH_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("LIBREACH_FROM_EMAIL", "libreach@localhost")
+
+# API bearer tokens live this long.
+LIBREACH_TOKEN_HOURS = int(os.environ.get("LIBREACH_TOKEN_HOURS", "168"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LIBREACH_LOG_LEVEL", "WARNING")},
+}
