@@ -31,7 +31,9 @@ _HTTP_CODES = {
 }
 
 
-def error_response(request: HttpRequest, status: int, code: str, detail: str, **extra) -> HttpResponse:
+def error_response(
+    request: HttpRequest, status: int, code: str, detail: str, **extra
+) -> HttpResponse:
     return api.create_response(request, {"error": code, "detail": detail, **extra}, status=status)
 
 

@@ -1,3 +1,139 @@
-from ninja import Router
+"""Routes for signing in and for the people of a library (API.md, "Setup")."""
 
-router = Router()
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from libreach.accounts import selectors, services
+from libreach.accounts.models import ReaderProfile
+from libreach.consortium.selectors import library_by_code
+from libreach.core.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut
+
+router = Router(tags=["accounts"])
+
+
+class TokenIn(Schema):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=128)
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: dt.datetime
+
+
+class StaffIn(Schema):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=128)
+    name: str = Field(min_length=1, max_length=150)
+    role: Literal["circulation", "reference", "admin", "volunteer"]
+    email: str = Field("", max_length=254)
+
+
+class StaffOut(Schema):
+    id: int = Field(alias="user.id")
+    username: str = Field(alias="user.username")
+    name: str = Field(alias="user.name")
+    library: str = Field(alias="library.code")
+    role: str
+
+
+class ReaderIn(Schema):
+    card_number: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=150)
+    reader_type: Literal["undergraduate", "graduate", "faculty", "staff"]
+    building: str | None = Field(None, max_length=32)
+    department: str = Field("", max_length=200)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=32)
+    password: str = Field(min_length=1, max_length=128)
+
+
+class ReaderOut(Schema):
+    id: int = Field(alias="user.id")
+    card_number: str
+    name: str = Field(alias="user.name")
+    library: str = Field(alias="library.code")
+    reader_type: str
+    department: str
+    building: str | None = None
+    email: str = Field(alias="user.email")
+    phone: str
+
+    @staticmethod
+    def resolve_building(obj: ReaderProfile) -> str | None:
+        return obj.building.code if obj.building_id else None
+
+
+class RoleOut(Schema):
+    library: str
+    role: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    name: str
+    is_consortium_admin: bool
+    reader: ReaderOut | None
+    roles: list[RoleOut]
+
+
+@router.post(
+    "/auth/token",
+    response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut},
+    auth=None,
+    summary="Exchange a user name and password for a bearer token",
+)
+def create_token(request, payload: TokenIn):
+    token, expires_at = services.issue_token(username=payload.username, password=payload.password)
+    return {"token": token, "expires_at": expires_at}
+
+
+@router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="Who the caller is")
+def me(request):
+    user = request.auth
+    return {
+        "id": user.id,
+        "username": user.username,
+        "name": user.name,
+        "is_consortium_admin": selectors.is_consortium_admin(user),
+        "reader": selectors.reader_profile(user),
+        "roles": selectors.roles_of(user),
+    }
+
+
+@router.post(
+    "/libraries/{lib}/staff",
+    response={201: StaffOut, **WRITE_ERRORS},
+    summary="Add a staff account (library administrators)",
+)
+def create_staff(request, lib: str, payload: StaffIn):
+    library = library_by_code(lib)
+    selectors.require_library_admin(request.auth, library)
+    return Status(201, services.create_staff(library=library, **payload.dict()))
+
+
+@router.post(
+    "/libraries/{lib}/readers",
+    response={201: ReaderOut, **WRITE_ERRORS},
+    summary="Add a reader; the reader signs in with the card number",
+)
+def create_reader(request, lib: str, payload: ReaderIn):
+    library = library_by_code(lib)
+    selectors.require_staff(request.auth, library)
+    return Status(201, services.create_reader(library=library, **payload.dict()))
+
+
+@router.get(
+    "/libraries/{lib}/readers",
+    response={200: list[ReaderOut], **READ_ERRORS},
+    summary="A library's readers (staff only)",
+)
+@paginate(LimitOffsetPagination)
+def list_readers(request, lib: str, q: str = ""):
+    library = library_by_code(lib)
+    selectors.require_staff(request.auth, library)
+    return selectors.readers_of(library, query=q)

@@ -2,7 +2,7 @@
 
 import hashlib
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from libreach.accounts.models import ApiToken, ReaderProfile, StaffMembership, StaffRole, User
@@ -69,7 +69,9 @@ def require_staff(user, library: Library, roles: frozenset[str] | set[str] = STA
     """Refuse unless `user` holds one of `roles` at `library` (or is a consortium admin)."""
     require_authenticated(user)
     if not is_staff_of(user, library, roles):
-        raise PermissionDenied(f"You are not staff of library {library.code} in a role that may do this.")
+        raise PermissionDenied(
+            f"You are not staff of library {library.code} in a role that may do this."
+        )
 
 
 def require_library_admin(user, library: Library) -> None:
@@ -85,5 +87,19 @@ def reader_profile(user) -> ReaderProfile | None:
         return None
 
 
-def readers_of(library: Library) -> QuerySet[ReaderProfile]:
-    return ReaderProfile.objects.filter(library=library).select_related("user", "building")
+def roles_of(user) -> list[dict[str, str]]:
+    return [
+        {"library": code, "role": role}
+        for code, role in StaffMembership.objects.filter(user=user)
+        .order_by("library__code", "role")
+        .values_list("library__code", "role")
+    ]
+
+
+def readers_of(library: Library, *, query: str = "") -> QuerySet[ReaderProfile]:
+    readers = ReaderProfile.objects.filter(library=library).select_related(
+        "user", "building", "library"
+    )
+    if query:
+        readers = readers.filter(Q(card_number__startswith=query) | Q(user__name__contains=query))
+    return readers.order_by("card_number")

@@ -2,6 +2,8 @@
 
 import datetime as dt
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -124,6 +126,124 @@ def create_reader(
         department=department,
         building=place,
         phone=phone,
+    )
+    full_clean_or_raise(profile, exclude=["user"])
+    profile.save()
+    return profile
+
+
+READER_CSV_COLUMNS = (
+    "card_number",
+    "name",
+    "reader_type",
+    "department",
+    "building",
+    "email",
+    "phone",
+)
+
+
+@dataclass
+class RowProblem:
+    line: int
+    card_number: str
+    reason: str
+
+
+@dataclass
+class ReaderImportReport:
+    read: int = 0
+    imported: int = 0
+    updated: int = 0
+    skipped: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def _update_reader(profile: ReaderProfile, row: dict[str, str], library: Library) -> None:
+    _check_reader_type(row["reader_type"])
+    if profile.library_id != library.pk:
+        raise Conflict(
+            f"Card {profile.card_number} belongs to library {profile.library.code}.",
+            code="other_library",
+        )
+    user = profile.user
+    user.name = row["name"]
+    user.email = row.get("email", "")
+    full_clean_or_raise(user, exclude=["password"])
+    user.save(update_fields=["name", "email"])
+    profile.reader_type = row["reader_type"]
+    profile.department = row.get("department", "")
+    profile.building = _building(library, row.get("building"))
+    profile.phone = row.get("phone", "")
+    full_clean_or_raise(profile, exclude=["user"])
+    profile.save()
+
+
+def import_readers(
+    *, library: Library, rows: Iterable[tuple[int, dict[str, str]]]
+) -> ReaderImportReport:
+    """Add or update readers from (line number, row) pairs, one transaction per row.
+
+    A row whose card number exists updates that reader, so re-importing a file never
+    duplicates. A bad row is reported with its line and reason and the rest go on.
+    Without a `password` column the account gets no usable password until staff set one.
+    """
+    report = ReaderImportReport()
+    for line, raw in rows:
+        report.read += 1
+        row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        card = row.get("card_number", "")
+        try:
+            if not card or not row.get("name") or not row.get("reader_type"):
+                raise RuleViolation("card_number, name and reader_type are required.")
+            with transaction.atomic():
+                existing = (
+                    ReaderProfile.objects.select_related("user", "library")
+                    .filter(card_number=card)
+                    .first()
+                )
+                if existing:
+                    _update_reader(existing, row, library)
+                    report.updated += 1
+                else:
+                    _create_imported_reader(library, row)
+                    report.imported += 1
+        except (RuleViolation, Conflict) as exc:
+            report.skipped += 1
+            report.problems.append(RowProblem(line=line, card_number=card, reason=exc.detail))
+    return report
+
+
+def _create_imported_reader(library: Library, row: dict[str, str]) -> ReaderProfile:
+    password = row.get("password", "")
+    if password:
+        return create_reader(
+            library=library,
+            card_number=row["card_number"],
+            name=row["name"],
+            reader_type=row["reader_type"],
+            password=password,
+            building=row.get("building") or None,
+            department=row.get("department", ""),
+            email=row.get("email", ""),
+            phone=row.get("phone", ""),
+        )
+    _check_reader_type(row["reader_type"])
+    place = _building(library, row.get("building"))
+    if User.objects.filter(username=row["card_number"]).exists():
+        raise Conflict(f"The user name {row['card_number']!r} is taken.", code="already_exists")
+    user = User(username=row["card_number"], name=row["name"], email=row.get("email", ""))
+    user.set_unusable_password()
+    full_clean_or_raise(user, exclude=["password"])
+    user.save()
+    profile = ReaderProfile(
+        user=user,
+        library=library,
+        card_number=row["card_number"],
+        reader_type=row["reader_type"],
+        department=row.get("department", ""),
+        building=place,
+        phone=row.get("phone", ""),
     )
     full_clean_or_raise(profile, exclude=["user"])
     profile.save()

@@ -55,6 +55,16 @@ def refresh_search_columns(record: Record) -> None:
 
 
 @transaction.atomic
+def refresh_derived_fields(record: Record) -> None:
+    """Recompute the items' shelving keys and the record's search columns after an edit."""
+    items = list(record.items.all())
+    for item in items:
+        item.shelving_key = shelving_key(item.call_number or record.call_number)
+    Item.objects.bulk_update(items, ["shelving_key"])
+    refresh_search_columns(record)
+
+
+@transaction.atomic
 def create_record(
     *,
     library: Library,

@@ -107,7 +107,9 @@ class OpeningHours(models.Model):
     class Meta:
         ordering = ["library", "service_point", "weekday", "opens"]
         constraints = [
-            models.CheckConstraint(condition=Q(closes__gt=F("opens")), name="hours_close_after_open")
+            models.CheckConstraint(
+                condition=Q(closes__gt=F("opens")), name="hours_close_after_open"
+            )
         ]
         verbose_name = _("opening hours")
         verbose_name_plural = _("opening hours")

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from django.db.models import QuerySet
+
 from libreach.consortium.models import (
     Building,
     CalendarException,
@@ -91,3 +93,15 @@ def next_open_day(library: Library, day: dt.date, *, horizon_days: int = 400) ->
         if calendar.is_open(candidate):
             return candidate
     return day
+
+
+def all_libraries() -> QuerySet[Library]:
+    return Library.objects.order_by("code")
+
+
+def buildings_of(library: Library) -> QuerySet[Building]:
+    return Building.objects.filter(library=library).select_related("library").order_by("code")
+
+
+def service_points_of(library: Library) -> QuerySet[ServicePoint]:
+    return ServicePoint.objects.filter(library=library).select_related("library").order_by("code")

@@ -10,6 +10,13 @@ from libreach.consortium import services as consortium_services
 PASSWORD = "Reach-2020-demo"
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Production hashing costs ~0.3 s per password; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 class ApiClient:
     """A Django test client that speaks JSON and carries a bearer token when signed in."""
 

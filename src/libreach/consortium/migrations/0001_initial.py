@@ -6,127 +6,307 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Library',
+            name="Library",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$', "Use letters, digits, '-', '_' or '.', starting with a letter or digit.")], verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='English name')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=32,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$",
+                                "Use letters, digits, '-', '_' or '.', starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="code",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="English name"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'library',
-                'verbose_name_plural': 'libraries',
-                'ordering': ['code'],
+                "verbose_name": "library",
+                "verbose_name_plural": "libraries",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ServicePoint',
+            name="ServicePoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$', "Use letters, digits, '-', '_' or '.', starting with a letter or digit.")], verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('is_pickup', models.BooleanField(default=False, verbose_name='pickup point')),
-                ('slot_minutes', models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(5)], verbose_name='slot length (minutes)')),
-                ('slot_capacity', models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MinValueValidator(1)], verbose_name='readers per slot')),
-                ('library', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='service_points', to='consortium.library')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=32,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$",
+                                "Use letters, digits, '-', '_' or '.', starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="code",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("is_pickup", models.BooleanField(default=False, verbose_name="pickup point")),
+                (
+                    "slot_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        validators=[django.core.validators.MinValueValidator(5)],
+                        verbose_name="slot length (minutes)",
+                    ),
+                ),
+                (
+                    "slot_capacity",
+                    models.PositiveSmallIntegerField(
+                        default=10,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="readers per slot",
+                    ),
+                ),
+                (
+                    "library",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="service_points",
+                        to="consortium.library",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service point',
-                'verbose_name_plural': 'service points',
-                'ordering': ['library', 'code'],
+                "verbose_name": "service point",
+                "verbose_name_plural": "service points",
+                "ordering": ["library", "code"],
             },
         ),
         migrations.CreateModel(
-            name='OpeningHours',
+            name="OpeningHours",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], verbose_name='weekday')),
-                ('opens', models.TimeField(verbose_name='opens')),
-                ('closes', models.TimeField(verbose_name='closes')),
-                ('library', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='opening_hours', to='consortium.library')),
-                ('service_point', models.ForeignKey(blank=True, help_text="Empty for the library's own hours.", null=True, on_delete=django.db.models.deletion.CASCADE, related_name='opening_hours', to='consortium.servicepoint')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ],
+                        verbose_name="weekday",
+                    ),
+                ),
+                ("opens", models.TimeField(verbose_name="opens")),
+                ("closes", models.TimeField(verbose_name="closes")),
+                (
+                    "library",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="opening_hours",
+                        to="consortium.library",
+                    ),
+                ),
+                (
+                    "service_point",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for the library's own hours.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="opening_hours",
+                        to="consortium.servicepoint",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'opening hours',
-                'verbose_name_plural': 'opening hours',
-                'ordering': ['library', 'service_point', 'weekday', 'opens'],
+                "verbose_name": "opening hours",
+                "verbose_name_plural": "opening hours",
+                "ordering": ["library", "service_point", "weekday", "opens"],
             },
         ),
         migrations.CreateModel(
-            name='Closure',
+            name="Closure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start_date', models.DateField(verbose_name='first closed day')),
-                ('end_date', models.DateField(verbose_name='last closed day')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
-                ('stops_counter_loans', models.BooleanField(default=True, help_text='Contactless requests go on while the counter is shut.', verbose_name='stop over-the-counter loans')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('lifted_at', models.DateTimeField(blank=True, null=True, verbose_name='lifted at')),
-                ('library', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='closures', to='consortium.library')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start_date", models.DateField(verbose_name="first closed day")),
+                ("end_date", models.DateField(verbose_name="last closed day")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="reason")),
+                (
+                    "stops_counter_loans",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Contactless requests go on while the counter is shut.",
+                        verbose_name="stop over-the-counter loans",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "lifted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="lifted at"),
+                ),
+                (
+                    "library",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="closures",
+                        to="consortium.library",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'closure',
-                'verbose_name_plural': 'closures',
-                'ordering': ['library', 'start_date'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='closure_end_after_start')],
+                "verbose_name": "closure",
+                "verbose_name_plural": "closures",
+                "ordering": ["library", "start_date"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("end_date__gte", models.F("start_date"))),
+                        name="closure_end_after_start",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CalendarException',
+            name="CalendarException",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('is_closed', models.BooleanField(default=True, verbose_name='closed all day')),
-                ('opens', models.TimeField(blank=True, null=True, verbose_name='opens')),
-                ('closes', models.TimeField(blank=True, null=True, verbose_name='closes')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
-                ('library', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_exceptions', to='consortium.library')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                ("is_closed", models.BooleanField(default=True, verbose_name="closed all day")),
+                ("opens", models.TimeField(blank=True, null=True, verbose_name="opens")),
+                ("closes", models.TimeField(blank=True, null=True, verbose_name="closes")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="reason")),
+                (
+                    "library",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_exceptions",
+                        to="consortium.library",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'calendar exception',
-                'verbose_name_plural': 'calendar exceptions',
-                'ordering': ['library', 'date'],
-                'constraints': [models.UniqueConstraint(fields=('library', 'date'), name='one_exception_per_day'), models.CheckConstraint(condition=models.Q(('is_closed', True), models.Q(('opens__isnull', False), ('closes__gt', models.F('opens'))), _connector='OR'), name='exception_open_has_hours')],
+                "verbose_name": "calendar exception",
+                "verbose_name_plural": "calendar exceptions",
+                "ordering": ["library", "date"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("library", "date"), name="one_exception_per_day"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("is_closed", True),
+                            models.Q(("opens__isnull", False), ("closes__gt", models.F("opens"))),
+                            _connector="OR",
+                        ),
+                        name="exception_open_has_hours",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Building',
+            name="Building",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$', "Use letters, digits, '-', '_' or '.', starting with a letter or digit.")], verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('library', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='buildings', to='consortium.library')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=32,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$",
+                                "Use letters, digits, '-', '_' or '.', starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="code",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "library",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="buildings",
+                        to="consortium.library",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'building',
-                'verbose_name_plural': 'buildings',
-                'ordering': ['library', 'code'],
-                'constraints': [models.UniqueConstraint(fields=('library', 'code'), name='building_code_per_library')],
+                "verbose_name": "building",
+                "verbose_name_plural": "buildings",
+                "ordering": ["library", "code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("library", "code"), name="building_code_per_library"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='servicepoint',
-            constraint=models.UniqueConstraint(fields=('library', 'code'), name='service_point_code_per_library'),
+            model_name="servicepoint",
+            constraint=models.UniqueConstraint(
+                fields=("library", "code"), name="service_point_code_per_library"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicepoint',
-            constraint=models.CheckConstraint(condition=models.Q(('slot_minutes__gte', 5)), name='slot_minutes_min'),
+            model_name="servicepoint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slot_minutes__gte", 5)), name="slot_minutes_min"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicepoint',
-            constraint=models.CheckConstraint(condition=models.Q(('slot_capacity__gte', 1)), name='slot_capacity_min'),
+            model_name="servicepoint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slot_capacity__gte", 1)), name="slot_capacity_min"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='openinghours',
-            constraint=models.CheckConstraint(condition=models.Q(('closes__gt', models.F('opens'))), name='hours_close_after_open'),
+            model_name="openinghours",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("closes__gt", models.F("opens"))), name="hours_close_after_open"
+            ),
         ),
     ]

@@ -1,0 +1,127 @@
+"""The API's conventions (API.md): token auth, error bodies, OpenAPI."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from libreach.accounts.models import ApiToken
+from libreach.testing.fixtures import PASSWORD, ApiClient
+
+CONTRACT_ROUTES = [
+    ("post", "/api/v1/auth/token"),
+    ("post", "/api/v1/libraries"),
+    ("post", "/api/v1/libraries/{lib}/buildings"),
+    ("post", "/api/v1/libraries/{lib}/service-points"),
+    ("post", "/api/v1/libraries/{lib}/staff"),
+    ("post", "/api/v1/libraries/{lib}/readers"),
+    ("post", "/api/v1/libraries/{lib}/records"),
+    ("get", "/api/v1/catalog/search"),
+]
+
+
+def test_token_for_good_credentials(consortium):
+    response = Client().post(
+        "/api/v1/auth/token",
+        {"username": "2020000001", "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["token"]) >= 32
+    assert dt.datetime.fromisoformat(body["expires_at"]) > timezone.now()
+    # Only the hash is kept.
+    assert not ApiToken.objects.filter(key_hash=body["token"]).exists()
+
+
+@pytest.mark.parametrize(("username", "password"), [("2020000001", "wrong"), ("nobody", PASSWORD)])
+def test_token_refused_for_bad_credentials(consortium, username, password):
+    response = Client().post(
+        "/api/v1/auth/token",
+        {"username": username, "password": password},
+        content_type="application/json",
+    )
+    assert response.status_code == 401
+    assert response.json()["error"] == "bad_credentials"
+    assert ApiToken.objects.count() == 0
+
+
+def test_token_refused_for_inactive_user(consortium):
+    consortium.reader.is_active = False
+    consortium.reader.save()
+    response = Client().post(
+        "/api/v1/auth/token",
+        {"username": "2020000001", "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 401
+
+
+def test_bearer_token_authenticates(consortium):
+    client = ApiClient(consortium.reader)
+    response = client.get("/api/v1/me")
+    assert response.status_code == 200
+    assert response.json()["reader"]["card_number"] == "2020000001"
+
+
+@pytest.mark.parametrize("header", ["Bearer nonsense", "Bearer ", "Token abc", "Basic eDp5"])
+def test_bad_bearer_is_401(consortium, header):
+    response = Client().get("/api/v1/me", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert set(response.json()) >= {"error", "detail"}
+
+
+def test_expired_token_is_401(consortium):
+    client = ApiClient(consortium.reader)
+    ApiToken.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_token_of_deactivated_user_is_401(consortium):
+    client = ApiClient(consortium.reader)
+    consortium.reader.is_active = False
+    consortium.reader.save()
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_session_auth_needs_csrf(consortium):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(consortium.consortium_admin)
+    assert browser.get("/api/v1/me").status_code == 200
+    response = browser.post(
+        "/api/v1/libraries", {"code": "THU", "name": "清华"}, content_type="application/json"
+    )
+    assert response.status_code in {401, 403}
+    assert "error" in response.json()
+
+
+def test_malformed_json_is_400(consortium):
+    client = ApiClient(consortium.consortium_admin)
+    response = client.client.post(
+        "/api/v1/libraries",
+        "{not json",
+        content_type="application/json",
+        headers=client.headers,
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_request"
+
+
+def test_schema_violation_is_422_with_fields(consortium):
+    client = ApiClient(consortium.consortium_admin)
+    response = client.post("/api/v1/libraries", {"name": "无代码"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "invalid"
+    assert "code" in body["detail"]
+    assert body["fields"][0]["loc"][-1] == "code"
+
+
+def test_openapi_document_lists_the_contract(db):
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for method, path in CONTRACT_ROUTES:
+        assert method in paths.get(path, {}), (method, path)
+    assert "bearer" in str(response.json()["components"]["securitySchemes"]).lower()
