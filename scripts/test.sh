@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite: ruff, makemigrations --check, then pytest on SQLite
+# and again on a PostgreSQL cluster started here on 127.0.0.1 (and stopped afterwards).
+#
+# Installs what the suite needs: the Python packages (pip install -e ".[test]") and, as
+# root on Debian, PostgreSQL, Chromium, a CJK font and gettext. Extra pytest arguments
+# are passed on, e.g. `scripts/test.sh -k search`. LIBREACH_TEST_DATABASES=sqlite (or
+# postgresql) runs one database only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "system packages"
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    missing=()
+    for pkg in postgresql postgresql-contrib chromium fonts-wqy-microhei gettext; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    fi
+    echo "present: postgresql chromium fonts-wqy-microhei gettext"
+else
+    echo "not root on Debian: using what is installed (missing tools skip their tests)"
+fi
+
+step "python packages"
+python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
+
+step "test data (pymarc's sample MARC files)"
+export LIBREACH_MARC_DIR="${LIBREACH_MARC_DIR:-$root/.cache/marc}"
+bash scripts/get-marc-data.sh "$LIBREACH_MARC_DIR"
+
+step "ruff"
+ruff check .
+ruff format --check .
+
+export LIBREACH_HOME="$root/.cache/test-home"
+export LIBREACH_SECRET_KEY="test-only-secret-key"
+unset DATABASE_URL
+
+step "migrations are committed"
+python3 -m libreach makemigrations --check --dry-run
+
+databases="${LIBREACH_TEST_DATABASES:-sqlite postgresql}"
+status=0
+
+if [[ " $databases " == *" sqlite "* ]]; then
+    step "pytest on SQLite"
+    python3 -m pytest -q -p no:cacheprovider "$@" || status=$?
+fi
+
+if [[ " $databases " == *" postgresql "* ]]; then
+    step "pytest on PostgreSQL"
+    pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    if [ -z "$pgbin" ]; then
+        echo "PostgreSQL is not installed"; exit 1
+    fi
+    pgdir=$(mktemp -d /tmp/libreach-pg.XXXXXX)
+    port=${LIBREACH_TEST_PG_PORT:-55432}
+    as_pg=()
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres "$pgdir"
+        as_pg=(runuser -u postgres --)
+    fi
+    stop_pg() {
+        "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -m fast stop >/dev/null 2>&1 || true
+        rm -rf "$pgdir"
+    }
+    trap stop_pg EXIT
+    "${as_pg[@]}" "$pgbin/initdb" -D "$pgdir/data" -U postgres --auth=trust -E UTF8 \
+        --locale=C.UTF-8 >"$pgdir/initdb.log"
+    # Durability is not under test here: fsync off makes the suite faster.
+    "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -o \
+        "-p $port -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        start >/dev/null
+    export DATABASE_URL="postgres://postgres@127.0.0.1:$port/libreach"
+    python3 -m pytest -q -p no:cacheprovider "$@" || status=$?
+fi
+
+exit $status
