@@ -1,1 +1,1 @@
-pytest_plugins = ["libreach.testing.fixtures"]
+pytest_plugins = ["libreach.testing.fixtures", "libreach.testing.browser"]

@@ -1,0 +1,181 @@
+"""pytest plugin: headless Chromium through Playwright, against pytest-django's live server.
+
+Fixtures:
+    browser       one Chromium for the whole session (Debian's package; Playwright never
+                  downloads a browser here)
+    phone_page    a page on a 390x844 phone (device scale 2, touch, zh-CN)
+    desktop_page  a page on a 1366x900 desktop (zh-CN)
+
+Both pages open relative URLs against `live_server`, so tests that use them get a
+transactional database: data a test creates is committed and visible to the server.
+Any JavaScript error, console error or request to another host fails the test (a test
+that expects one takes it out of the `browser_problems` list).
+`screenshot(page, name)` saves test-artifacts/screenshots/<test>-<name>.png.
+
+Without Chromium or Playwright the tests are skipped with the reason, except under
+CI=true, where they fail: a CI run must not pass by skipping its browser tests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "zh-CN",
+}
+DESKTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN"}
+# Fail fast: a page of this app that takes 10 s to answer is a failure in itself.
+TIMEOUT_MS = 10_000
+
+_problems_key = pytest.StashKey[list[str]]()
+_screenshot_dir: Path = Path("test-artifacts/screenshots")
+
+
+def chromium_path() -> str:
+    return os.environ.get("LIBREACH_CHROMIUM") or DEFAULT_CHROMIUM
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser tests cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _screenshot_dir
+    _screenshot_dir = config.rootpath / "test-artifacts" / "screenshots"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Playwright's sync API leaves its event loop marked as running in the main thread,
+    # so Django then needs DJANGO_ALLOW_ASYNC_UNSAFE (see `browser`). Running the browser
+    # tests last keeps every other test under Django's async-safety check.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    result = yield
+    problems = item.stash.get(_problems_key, [])
+    if problems:
+        pytest.fail("the browser reported:\n  " + "\n  ".join(problems), pytrace=False)
+    return result
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install -e '.[test]')")
+    path = chromium_path()
+    if not os.access(path, os.X_OK):
+        _unavailable(f"no Chromium at {path} (apt install chromium, or set LIBREACH_CHROMIUM)")
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    # The test thread sees Playwright's loop as running; the ORM calls the test and
+    # pytest-django make are still plain synchronous calls, one at a time.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            try:
+                chromium = playwright.chromium.launch(
+                    executable_path=path, args=CHROMIUM_ARGS, headless=True
+                )
+            except Error as exc:
+                _unavailable(f"Chromium at {path} does not start: {exc.message.splitlines()[0]}")
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _open_page(request: pytest.FixtureRequest, browser: Browser, live_server, options: dict):
+    base_url = live_server.url
+    context: BrowserContext = browser.new_context(base_url=base_url, **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    problems = request.node.stash.setdefault(_problems_key, [])
+    origin = urlsplit(base_url)[:2]
+
+    def keep_local(route, req):
+        # Pages must work offline: no fonts, scripts or trackers from elsewhere.
+        if urlsplit(req.url)[:2] == origin or req.url.startswith("data:"):
+            route.continue_()
+        else:
+            problems.append(f"request to another host: {req.url}")
+            route.abort()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"console error: {message.text} ({message.location.get('url')})")
+
+    context.route("**/*", keep_local)
+    page: Page = context.new_page()
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    return context, page
+
+
+@pytest.fixture
+def phone_page(request, browser, live_server) -> Iterator[Page]:
+    context, page = _open_page(request, browser, live_server, PHONE)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(request, browser, live_server) -> Iterator[Page]:
+    context, page = _open_page(request, browser, live_server, DESKTOP)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def browser_problems(request) -> list[str]:
+    """The problems the browser reported so far; a test that expects one removes it."""
+    return request.node.stash.setdefault(_problems_key, [])
+
+
+def _file_name(text: str) -> str:
+    return re.sub(r"[^\w.-]+", "-", text).strip("-")
+
+
+def _current_test() -> str:
+    # "src/x/test_y.py::test_z[param] (call)" -> "test_z-param"
+    current = os.environ.get("PYTEST_CURRENT_TEST", "test")
+    return _file_name(current.rsplit("::", 1)[-1].rsplit(" ", 1)[0])
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a full-page PNG of `page` as test-artifacts/screenshots/<test>-<name>.png."""
+    _screenshot_dir.mkdir(parents=True, exist_ok=True)
+    path = _screenshot_dir / f"{_current_test()}-{_file_name(name)}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
