@@ -12,6 +12,17 @@ def main(argv: list[str] | None = None) -> None:
     argv[0] = "libreach"
     if len(argv) == 1:
         argv.append("help")
+    # Subcommands are spelt with hyphens (import-marc), their Python modules cannot be.
+    if not argv[1].startswith("-"):
+        argv[1] = argv[1].replace("-", "_")
+    if argv[1] == "demo":
+        # The demo never touches a configured production database, shows errors in full
+        # and prints e-mail to the console instead of sending it.
+        os.environ.pop("DATABASE_URL", None)
+        os.environ.setdefault("LIBREACH_DEBUG", "1")
+        os.environ.setdefault(
+            "LIBREACH_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+        )
     execute_from_command_line(argv)
 
 

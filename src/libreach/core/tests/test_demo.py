@@ -1,0 +1,52 @@
+"""The demo consortium: complete, searchable, and safe to load twice."""
+
+import pytest
+from django.test import Client
+
+from libreach.accounts.models import ReaderProfile, StaffMembership
+from libreach.catalog.models import Item, Record
+from libreach.catalog.selectors import search_records
+from libreach.consortium.models import Building, Library, ServicePoint
+from libreach.core.demo import PASSWORD, load_demo
+
+
+def counts():
+    return [
+        m.objects.count()
+        for m in (Library, Building, ServicePoint, ReaderProfile, StaffMembership, Record, Item)
+    ]
+
+
+# One test, as loading the demo imports 3,000 records: it checks the whole of it.
+@pytest.mark.slow
+def test_demo_consortium(db):
+    logins = load_demo()
+
+    assert Library.objects.count() == 3
+    for library in Library.objects.all():
+        types = set(
+            ReaderProfile.objects.filter(library=library).values_list("reader_type", flat=True)
+        )
+        assert types == {"undergraduate", "graduate", "faculty", "staff"}
+        roles = set(StaffMembership.objects.filter(library=library).values_list("role", flat=True))
+        assert roles == {"circulation", "reference", "admin", "volunteer"}
+        assert ServicePoint.objects.filter(library=library, is_pickup=True).exists()
+        assert Record.objects.filter(library=library, classification="clc").exists()
+    assert Record.objects.count() > 3000
+    # Chinese records carry 中图法 call numbers on their items.
+    item = Item.objects.filter(record__title="红楼梦", library__code="JHU").first()
+    assert item.call_number == "I242.4/12"
+
+    # The printed logins work.
+    assert {login.password for login in logins} == {PASSWORD}
+    for login in logins:
+        assert Client().login(username=login.username, password=login.password), login
+
+    # The catalogue is searchable.
+    assert "红楼梦" in [r.title for r in search_records(query="红楼").results]
+    assert search_records(query="I247.5").count > 0
+
+    # Loading again changes nothing.
+    before = counts()
+    assert load_demo() == logins
+    assert counts() == before
