@@ -10,7 +10,8 @@ Both pages open relative URLs against `live_server`, so tests that use them get 
 transactional database: data a test creates is committed and visible to the server.
 Any JavaScript error, console error or request to another host fails the test (a test
 that expects one takes it out of the `browser_problems` list).
-`screenshot(page, name)` saves test-artifacts/screenshots/<test>-<name>.png.
+`screenshot(page, name)` saves test-artifacts/screenshots/<test>-<name>.png; a failing
+test leaves <test>-FAILED-<fixture>.png there too.
 
 Without Chromium or Playwright the tests are skipped with the reason, except under
 CI=true, where they fail: a CI run must not pass by skipping its browser tests.
@@ -49,10 +50,11 @@ PHONE = {
     "locale": "zh-CN",
 }
 DESKTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN"}
-# Fail fast: a page of this app that takes 10 s to answer is a failure in itself.
-TIMEOUT_MS = 10_000
+# For actions and `expect`: generous for a loaded 2-core CI machine, short of a hang.
+TIMEOUT_MS = 15_000
 
 _problems_key = pytest.StashKey[list[str]]()
+_pages_key = pytest.StashKey[dict[str, "Page"]]()
 _screenshot_dir: Path = Path("test-artifacts/screenshots")
 
 
@@ -87,10 +89,26 @@ def pytest_runtest_call(item: pytest.Item):
     return result
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if report.when == "call" and report.failed:
+        # What the browser showed when the test failed, before the page closes.
+        for fixture, page in item.stash.get(_pages_key, {}).items():
+            try:
+                path = _screenshot_dir / f"{_file_name(item.name)}-FAILED-{fixture}.png"
+                _screenshot_dir.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(path), full_page=True)
+                report.sections.append(("browser", f"screenshot at failure: {path}"))
+            except Exception as exc:  # a crashed page must not hide the real failure
+                report.sections.append(("browser", f"no screenshot at failure: {exc}"))
+    return report
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     try:
-        from playwright.sync_api import Error, sync_playwright
+        from playwright.sync_api import Error, expect, sync_playwright
     except ImportError:
         _unavailable("playwright is not installed (pip install -e '.[test]')")
     path = chromium_path()
@@ -108,6 +126,7 @@ def browser() -> Iterator[Browser]:
                 )
             except Error as exc:
                 _unavailable(f"Chromium at {path} does not start: {exc.message.splitlines()[0]}")
+            expect.set_options(timeout=TIMEOUT_MS)
             yield chromium
             chromium.close()
     finally:
@@ -140,6 +159,7 @@ def _open_page(request: pytest.FixtureRequest, browser: Browser, live_server, op
     page: Page = context.new_page()
     page.on("console", on_console)
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    request.node.stash.setdefault(_pages_key, {})[request.fixturename] = page
     return context, page
 
 
