@@ -124,26 +124,26 @@ _CLC_BOOK_MARK = {"(": "1", ":": "2", "/": "3", ".": "4", "-": "5", "=": "6"}
 _CLC_BOOK_OTHER = "7"
 _CLC_BOOK_DROP = frozenset(")>]} \t\r\n")
 
-_TOKEN = re.compile(r"(\d+)|([A-Z]+)|(.)", re.S)
-_NATURAL_TOKEN = re.compile(r"(\d+)|([A-Z]+)|([^\x00-\x7f])")
-_LC_CLASS = re.compile(r"([A-Z]{1,3}) ?(\d*)(?: ?\.(\d+))?")
+_TOKEN = re.compile(r"([0-9]+)|([A-Z]+)|(.)", re.S)
+_NATURAL_TOKEN = re.compile(r"([0-9]+)|([A-Z]+)|([^\x00-\x7f])")
+_LC_CLASS = re.compile(r"([A-Z]{1,3}) ?([0-9]*)(?: ?\.([0-9]+))?")
 _LC_REST = re.compile(
-    r"([A-Z])(\d+)((?:[A-Z](?!\d))*)"  # cutter: one letter, digits, work letters
-    r"|(\d+)((?:[A-Z](?!\d))*)"  # number: date, ordinal, volume number
-    r"|([A-Z]+)\.? ?(\d*)"  # word or labelled number: V.2, NO. 4, PT 1, SUPPL
+    r"([A-Z])([0-9]+)((?:[A-Z](?![0-9]))*)"  # cutter: one letter, digits, work letters
+    r"|([0-9]+)((?:[A-Z](?![0-9]))*)"  # number: date, ordinal, volume number
+    r"|([A-Z]+)\.? ?([0-9]*)"  # word or labelled number: V.2, NO. 4, PT 1, SUPPL
 )
 
 # Detection.
 _LETTERS = re.compile(r"[A-Z]+")
-_CLC_CLASS = re.compile(r'[A-Z]{1,2}(?:(?:\d|[-=(<"+:])[\dA-Z.\-=()<>"+:]*)?')
-_CLC_START = re.compile(r'[A-Z]{1,2}(?:\d|[-=(<"+:])')
-_LC_START = re.compile(r"[A-Z]{1,3} ?\d")
+_CLC_CLASS = re.compile(r'[A-Z]{1,2}(?:(?:[0-9]|[-=(<"+:])[0-9A-Z.\-=()<>"+:]*)?')
+_CLC_START = re.compile(r'[A-Z]{1,2}(?:[0-9]|[-=(<"+:])')
+_LC_START = re.compile(r"[A-Z]{1,3} ?[0-9]")
 _LC_ONLY = re.compile(
     r"[A-Z]{1,3} ?(?:"
-    r"\d{4}"  # four-digit integer part: CLC puts a dot after every three digits
-    r"|\d{1,2}\.\d"  # a dot after one or two digits
-    r"|\d+(?:\.\d+)? ?\.? ?[A-Z]\d"  # a cutter right after the class number
-    r"|\d+(?:\.\d+)? \d+(?:ST|ND|RD|TH|D)\b"  # an ordinal "date or other number"
+    r"[0-9]{4}"  # four-digit integer part: CLC puts a dot after every three digits
+    r"|[0-9]{1,2}\.[0-9]"  # a dot after one or two digits
+    r"|[0-9]+(?:\.[0-9]+)? ?\.? ?[A-Z][0-9]"  # a cutter right after the class number
+    r"|[0-9]+(?:\.[0-9]+)? [0-9]+(?:ST|ND|RD|TH|D)\b"  # an ordinal "date or other number"
     r")"
 )
 _CLC_ONLY_FIRST = frozenset("IOX")  # CLC classes that LC does not have
