@@ -24,6 +24,7 @@ import os
 import pickle
 import re
 import signal
+import sqlite3
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -44,7 +45,7 @@ from libreach.core.errors import BadRequest
 
 DEFAULT_BATCH = 1000
 MAX_KEPT_PROBLEMS = 1000
-# Keeps IN lists and multi-row statements within every SQLite build's variable limit.
+# Keeps IN lists within every SQLite build's variable limit.
 _MAX_PARAMS = 999
 
 Key = tuple[str, ...]
@@ -236,9 +237,35 @@ def _prepare(parsed: ParsedRecord, library_code: str) -> _Prepared:
 # --- writing a batch ---------------------------------------------------------------------
 
 
+def _params_limit() -> int:
+    """Parameters one statement may carry: fewer, longer statements cost less."""
+    if connection.vendor == "postgresql":
+        return 65535
+    if connection.vendor == "sqlite":
+        try:
+            return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        except AttributeError:  # Python before 3.11
+            pass
+    return _MAX_PARAMS
+
+
 def _chunks(values: Sequence, size: int) -> Iterator[Sequence]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+_RECORD_INSERT = ("library", *_VALUE_FIELDS, "authors", "updated_at", "created_at")
+_RECORD_UPDATE = _RECORD_INSERT[1:-1]  # neither the library nor created_at
+_ITEM_INSERT = (
+    "record",
+    "library",
+    *_Item._fields,
+    "status",
+    "loanable",
+    "updated_at",
+    "created_at",
+)
+_ITEM_UPDATE = (*_Item._fields[1:], "updated_at")  # not the barcode
 
 
 class _Writer:
@@ -248,26 +275,10 @@ class _Writer:
         self.library_id = library.pk
         self.now = connection.ops.adapt_datetimefield_value(timezone.now())
         self.json = Record._meta.get_field("authors").get_db_prep_save
-        q = connection.ops.quote_name
+        self.postgres = connection.vendor == "postgresql"
+        self.q = q = connection.ops.quote_name
         self.record_table = q(Record._meta.db_table)
         self.item_table = q(Item._meta.db_table)
-        self.record_columns = [
-            q(Record._meta.get_field(n).column)
-            for n in ("library", *_VALUE_FIELDS, "authors", "updated_at", "created_at")
-        ]
-        self.item_columns = [
-            q(Item._meta.get_field(n).column)
-            for n in (
-                "record",
-                "library",
-                *_Item._fields,
-                "status",
-                "loanable",
-                "updated_at",
-                "created_at",
-            )
-        ]
-        self.q = q
 
     def _select(self, sql: str, values: Sequence, fixed: Sequence = ()) -> list[tuple]:
         """Rows of `sql`, whose `IN ({})` gets as many placeholders as `values` hold."""
@@ -348,50 +359,71 @@ class _Writer:
     def record_row(self, p: _Prepared) -> list:
         return [self.library_id, *p.values, self.json(p.authors, connection), self.now, self.now]
 
-    def insert_records(self, rows: list[list]) -> list[int]:
-        """Multi-row INSERT ... RETURNING id; the ids come back in the order of the rows
-        (as Django's bulk_create relies on, on SQLite and PostgreSQL)."""
-        if not rows:
-            return []
-        head = f"INSERT INTO {self.record_table} ({', '.join(self.record_columns)}) VALUES "
-        one = "(" + ", ".join(["%s"] * len(self.record_columns)) + ")"
+    def _unnest(self, model, names: Sequence[str]) -> str:
+        """PostgreSQL: one array parameter per column, as Django's bulk_create does."""
+        types = [model._meta.get_field(n).db_type(connection).split("(")[0] for n in names]
+        return ", ".join(f"(%s)::{t}[]" for t in types)
+
+    def _insert(self, model, names: Sequence[str], rows: list[list], returning: bool):
+        """Many rows per statement. With RETURNING, the ids come back in the order of
+        the rows (as Django's bulk_create relies on, on SQLite and PostgreSQL)."""
+        table = self.q(model._meta.db_table)
+        columns = ", ".join(self.q(model._meta.get_field(n).column) for n in names)
+        head = f"INSERT INTO {table} ({columns}) "
+        tail = " RETURNING id" if returning else ""
         ids: list[int] = []
         with connection.cursor() as cursor:
-            if not connection.features.can_return_rows_from_bulk_insert:
+            if self.postgres:
+                sql = f"{head}SELECT * FROM UNNEST({self._unnest(model, names)}){tail}"
+                cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+                return [row[0] for row in cursor.fetchall()] if returning else []
+            one = "(" + ", ".join(["%s"] * len(names)) + ")"
+            if returning and not connection.features.can_return_rows_from_bulk_insert:
                 for row in rows:  # SQLite before 3.35
-                    cursor.execute(head + one, row)
+                    cursor.execute(f"{head}VALUES {one}", row)
                     ids.append(cursor.lastrowid)
                 return ids
-            for part in _chunks(rows, _MAX_PARAMS // len(self.record_columns)):
-                sql = f"{head}{', '.join([one] * len(part))} RETURNING id"
-                cursor.execute(sql, [value for row in part for value in row])
-                ids.extend(row[0] for row in cursor.fetchall())
+            for part in _chunks(rows, _params_limit() // len(names)):
+                cursor.execute(
+                    f"{head}VALUES {', '.join([one] * len(part))}{tail}",
+                    [value for row in part for value in row],
+                )
+                if returning:
+                    ids.extend(row[0] for row in cursor.fetchall())
         return ids
 
-    def update_records(self, rows: list[list], ids: list[int]) -> None:
-        if not rows:
-            return
-        names = self.record_columns[1:-1]  # neither the library nor created_at
-        sets = ", ".join(f"{n} = %s" for n in names)
-        sql = f"UPDATE {self.record_table} SET {sets} WHERE id = %s"
+    def _update(self, model, names: Sequence[str], rows: list[list]) -> None:
+        """Rows of the named columns' values followed by the row's id."""
+        table = self.q(model._meta.db_table)
+        columns = [self.q(model._meta.get_field(n).column) for n in names]
         with connection.cursor() as cursor:
-            cursor.executemany(sql, [[*row[1:-1], pk] for row, pk in zip(rows, ids, strict=True)])
+            if self.postgres:
+                sets = ", ".join(f"{c} = v.c{i}" for i, c in enumerate(columns))
+                aliases = ", ".join(f"c{i}" for i in range(len(columns)))
+                sql = (
+                    f"UPDATE {table} SET {sets} FROM UNNEST({self._unnest(model, names)}, "
+                    f"(%s)::bigint[]) AS v({aliases}, id) WHERE {table}.id = v.id"
+                )
+                cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+            else:
+                sets = ", ".join(f"{c} = %s" for c in columns)
+                cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
+
+    def insert_records(self, rows: list[list]) -> list[int]:
+        return self._insert(Record, _RECORD_INSERT, rows, returning=True) if rows else []
+
+    def update_records(self, rows: list[list], ids: list[int]) -> None:
+        if rows:
+            rows = [[*row[1:-1], pk] for row, pk in zip(rows, ids, strict=True)]
+            self._update(Record, _RECORD_UPDATE, rows)
 
     def insert_items(self, rows: list[list]) -> None:
         if rows:
-            names = ", ".join(self.item_columns)
-            marks = ", ".join(["%s"] * len(self.item_columns))
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"INSERT INTO {self.item_table} ({names}) VALUES ({marks})", rows
-                )
+            self._insert(Item, _ITEM_INSERT, rows, returning=False)
 
     def update_items(self, rows: list[list]) -> None:
         if rows:
-            sets = ", ".join(f"{n} = %s" for n in self.item_columns[3:7])  # not the barcode
-            sql = f"UPDATE {self.item_table} SET {sets}, updated_at = %s WHERE id = %s"
-            with connection.cursor() as cursor:
-                cursor.executemany(sql, rows)
+            self._update(Item, _ITEM_UPDATE, rows)
 
 
 @dataclass
