@@ -1,6 +1,7 @@
 """The MARC import service: what it writes, what it refuses, and re-imports."""
 
 import pytest
+from django.db import connection
 
 from libreach.catalog import marc_import
 from libreach.catalog.callnumbers import shelving_key
@@ -359,3 +360,19 @@ def test_progress_is_reported_by_bytes(library, marc_samples):
 def test_missing_file_raises_oserror(library, tmp_path):
     with pytest.raises(OSError):
         import_marc(library=library, path=tmp_path / "nope.mrc")
+
+
+def test_sqlite_connection_settings_are_restored(library, marc_samples):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite connection settings")
+
+    def pragmas():
+        with connection.cursor() as cursor:
+            return [
+                cursor.execute(f"PRAGMA {name}").fetchone()[0]
+                for name in ("cache_size", "wal_autocheckpoint")
+            ]
+
+    before = pragmas()
+    import_marc(library=library, path=marc_samples / "marc.dat")
+    assert pragmas() == before
