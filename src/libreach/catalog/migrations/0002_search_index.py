@@ -6,10 +6,15 @@ queries that use it.
 SQLite: a contentless FTS5 table `catalog_record_fts` (rowid = record id) with the
 trigram tokenizer, case-insensitive, over
 - title, author_text, isbns, call_numbers: substrings of three or more characters;
-- title_grams, author_grams: every CJK character c as "c<US><US>" and every pair of
-  CJK characters cd as "cd<US>" (US = U+001F, which no query contains), so 红楼 is the
-  trigram "红楼<US>"; title_grams also marks the title's first one and two CJK
-  characters with RS (U+001E) for the title-prefix rank of a short query;
+- title_grams, author_grams: the CJK characters of title and authors, so that 1-2
+  character CJK terms (红楼, 鲁迅, 梦) also become trigrams. Each CJK character c
+  followed by d is written "cd<US>", or "c<US><US>" when no CJK character follows
+  (US = U+001F, which no query contains), after a start of "<US><US>" ("<RS><RS>" in a
+  title starting with a CJK character; RS = U+001E). 红楼梦 gives
+  "<US><US>红楼<US>楼梦<US>梦<US><US>", so the bigram 红楼 is the trigram
+  "红楼<US>", and a character is "c<US>c" inside a run, "<US><US>c" or "<RS><RS>c" at
+  its start. "<RS>cd" and "<RS><RS>c" are the title's first characters (title-prefix
+  rank of a short query);
 - library: "<GS>id<GS>" (GS = U+001D), so the library filter stays inside the index.
 Ranking and counting then never read catalog_record, whose rows carry the MARC record.
 
@@ -47,7 +52,10 @@ US, RS = "char(31)", "char(30)"
 
 
 def _is_cjk(expr: str) -> str:
-    return "(" + " OR ".join(f"{expr} BETWEEN {lo} AND {hi}" for lo, hi in CJK_RANGES) + ")"
+    # Most characters of a record are Latin: one comparison rules them out.
+    lo = CJK_RANGES[0][0]
+    ranges = " OR ".join(f"{expr} BETWEEN {lo} AND {hi}" for lo, hi in CJK_RANGES)
+    return f"({expr} >= {lo} AND ({ranges}))"
 
 
 def _glob_class() -> str:
@@ -55,23 +63,26 @@ def _glob_class() -> str:
 
 
 def _sqlite_grams(text: str, *, marks_start: bool) -> str:
-    """SQL for the grams of `text` (an expression); '' when it has no CJK character.
+    """SQL for the CJK grams of `text` (an expression); '' when it has no CJK character.
 
-    The numbers table walks the characters, as triggers cannot use a recursive CTE.
+    The numbers table walks the characters (a trigger cannot use a recursive CTE). The
+    grams of neighbouring characters make the single-character trigrams, so their order
+    matters: group_concat takes the rows as the primary-key range scan of the numbers
+    table yields them, in order (an ORDER BY here costs a hundredfold; the tests check
+    every character and pair of real titles is found).
     """
     here = _is_cjk("unicode(substr(t.s, q.n, 1))")
     after = _is_cjk("unicode(substr(t.s, q.n + 1, 1))")
-    gram = f"""substr(t.s, q.n, 1) || {US} || {US}
-          || CASE WHEN {after} THEN substr(t.s, q.n, 2) || {US} ELSE '' END"""
+    start = f"{US} || {US}"
     if marks_start:
-        gram = f"""CASE WHEN q.n = 1 THEN {RS} || substr(t.s, 1, 1) || {US}
-              || CASE WHEN {after} THEN {RS} || substr(t.s, 1, 2) || {US} ELSE '' END
-            ELSE '' END || {gram}"""
-    return f"""CASE WHEN {text} GLOB '*{_glob_class()}*' THEN (
-      SELECT coalesce(group_concat(g, ''), '') FROM (
-        SELECT CASE WHEN {here} THEN {gram} END AS g
+        start = f"CASE WHEN {_is_cjk(f'unicode({text})')} THEN {RS} || {RS} ELSE {start} END"
+    return f"""CASE WHEN {text} GLOB '*{_glob_class()}*' THEN {start} || (
+      SELECT group_concat(g, '') FROM (
+        SELECT substr(t.s, q.n, 1)
+          || CASE WHEN {after} THEN substr(t.s, q.n + 1, 1) ELSE {US} END || {US} AS g
         FROM (SELECT {text} AS s) AS t
         JOIN catalog_search_seq AS q ON q.n <= length(t.s)
+        WHERE {here}
       )
     ) ELSE '' END"""
 
@@ -139,8 +150,8 @@ SQLITE_DROP = [
 ]
 
 
-def _pg_is_cjk(expr: str) -> str:
-    return "(" + " OR ".join(f"{expr} BETWEEN {lo} AND {hi}" for lo, hi in CJK_RANGES) + ")"
+_CJK = _glob_class()  # a regular expression bracket too
+_NOT_CJK = "[^" + _CJK[1:]
 
 
 POSTGRES_INSTALL = [
@@ -149,19 +160,18 @@ POSTGRES_INSTALL = [
     # cannot match across two columns, and one GIN index serves every term.
     """CREATE INDEX catalog_record_search_trgm ON catalog_record USING gin (
         (title || ' ' || author_text || ' ' || isbns || ' ' || call_numbers) gin_trgm_ops)""",
-    # ' 红 红楼 楼 楼梦 梦 ' for 红楼梦: CJK characters and pairs as words.
+    # The CJK characters and neighbouring pairs of title and authors as space-separated
+    # words (红楼梦: 红 楼 梦, 红楼 梦, 楼梦): the other text becomes a space, then every
+    # character, the pairs from the start of each run and those from its second character.
     f"""CREATE FUNCTION catalog_record_cjk_grams(title text, authors text) RETURNS text
         LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-        SELECT CASE WHEN s !~ '{_glob_class()}' THEN ' ' ELSE (
-            SELECT ' ' || coalesce(string_agg(
-                substr(s, n, 1) || CASE
-                    WHEN {_pg_is_cjk("ascii(substr(s, n + 1, 1))")}
-                    THEN ' ' || substr(s, n, 2) ELSE '' END,
-                ' ' ORDER BY n), '') || ' '
-            FROM generate_series(1, length(s)) AS n
-            WHERE {_pg_is_cjk("ascii(substr(s, n, 1))")}
-        ) END
-        FROM (SELECT title || ' ' || authors AS s) AS t
+        SELECT CASE WHEN s !~ '{_CJK}' THEN ' ' ELSE
+            ' ' || regexp_replace(s, '({_CJK})', ' \\1 ', 'g')
+            || ' ' || regexp_replace(s, '({_CJK}{_CJK})', ' \\1 ', 'g')
+            || ' ' || regexp_replace(
+                regexp_replace(s, '(^| ){_CJK}', '\\1', 'g'), '({_CJK}{_CJK})', ' \\1 ', 'g')
+            || ' ' END
+        FROM (SELECT regexp_replace(title || ' ' || authors, '{_NOT_CJK}+', ' ', 'g') AS s) AS t
         $$""",
     """CREATE INDEX catalog_record_cjk_trgm ON catalog_record USING gin (
         catalog_record_cjk_grams(title, author_text) gin_trgm_ops)""",

@@ -4,6 +4,7 @@ Run on PostgreSQL with DATABASE_URL=postgres://... pytest; every test here runs 
 """
 
 import importlib
+import re
 
 import pytest
 from django.db import connection
@@ -77,6 +78,10 @@ def found(query: str, **kwargs) -> list[str]:
     return titles(search_records(query=query, **kwargs))
 
 
+def found_ids(query: str) -> list[int]:
+    return [record.pk for record in search_records(query=query, page_size=100).results]
+
+
 # --- the index itself -----------------------------------------------------------------
 
 
@@ -129,6 +134,32 @@ def test_chinese_characters_that_are_not_adjacent_do_not_match(books):
     # The grams of title and authors are separate: 梦 ends the title, 曹 starts the authors.
     assert found("梦曹") == []
     assert found("楼红") == []
+
+
+GRAM_TITLES = [
+    "哈哈哈",  # repeated characters
+    "论语 Lun yu",  # CJK first, Latin after
+    "Java编程思想",  # Latin first
+    "梦",  # one character
+    "中国古代文学史 第2版",  # two runs
+    "ノルウェイの森",  # kana
+    "한국어 문법",  # hangul
+    "𠀋𠀾 extension B",  # beyond the Basic Multilingual Plane
+]
+
+
+def test_every_cjk_character_and_adjacent_pair_is_found(lib):
+    records = {title: create_record(library=lib, title=title).pk for title in GRAM_TITLES}
+    for title, pk in records.items():
+        runs = [run for run in re.split(r"[^\w]|[A-Za-z0-9_]", title) if run]
+        for run in runs:
+            for i, char in enumerate(run):
+                assert pk in found_ids(char), (title, char)
+                if i + 1 < len(run):
+                    assert pk in found_ids(run[i : i + 2]), (title, run[i : i + 2])
+    # Characters of a title that are not neighbours there do not make a pair.
+    for pair in ["哈梦", "语论", "程J", "国中", "史第", "森ノ", "어한", "语Lu"]:
+        assert found_ids(pair) == [], pair
 
 
 def test_latin_words_match_regardless_of_case(books):
@@ -373,6 +404,13 @@ def test_bulk_created_records_are_searched_at_once(lib):
     )
     assert found("红楼") == ["红楼梦"]
     assert found("chamber") == ["Dream of the Red Chamber"]
+
+
+def test_optimizing_the_index_after_a_bulk_import_keeps_every_record_found(books):
+    search.optimize_index()
+    assert found("红楼") == ["红楼梦", "红楼梦研究"]
+    assert found(HONGLOUMENG_ISBN10) == ["红楼梦"]
+    _index_consistent()
 
 
 def test_saving_without_changing_searched_columns_keeps_the_record_found(books):
