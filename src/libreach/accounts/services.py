@@ -45,13 +45,17 @@ def _check_password(password: str, user: User) -> None:
         raise RuleViolation(" ".join(exc.messages), code="weak_password") from exc
 
 
-def _new_user(*, username: str, password: str, name: str, email: str = "") -> User:
+def _new_user(*, username: str, password: str | None, name: str, email: str = "") -> User:
+    """A new account; with no password it cannot sign in until one is set."""
     if User.objects.filter(username=username).exists():
         raise Conflict(f"The user name {username!r} is taken.", code="already_exists")
     user = User(username=username, name=name, email=email)
     full_clean_or_raise(user, exclude=["password"])
-    _check_password(password, user)
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        _check_password(password, user)
+        user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
@@ -105,13 +109,13 @@ def create_reader(
     card_number: str,
     name: str,
     reader_type: str,
-    password: str,
+    password: str | None,
     building: str | None = None,
     department: str = "",
     email: str = "",
     phone: str = "",
 ) -> ReaderProfile:
-    """A new reader who signs in with the card number as user name."""
+    """A new reader who signs in with the card number as user name (once a password is set)."""
     card_number = card_number.strip()
     _check_reader_type(reader_type)
     place = _building(library, building)
@@ -215,36 +219,14 @@ def import_readers(
 
 
 def _create_imported_reader(library: Library, row: dict[str, str]) -> ReaderProfile:
-    password = row.get("password", "")
-    if password:
-        return create_reader(
-            library=library,
-            card_number=row["card_number"],
-            name=row["name"],
-            reader_type=row["reader_type"],
-            password=password,
-            building=row.get("building") or None,
-            department=row.get("department", ""),
-            email=row.get("email", ""),
-            phone=row.get("phone", ""),
-        )
-    _check_reader_type(row["reader_type"])
-    place = _building(library, row.get("building"))
-    if User.objects.filter(username=row["card_number"]).exists():
-        raise Conflict(f"The user name {row['card_number']!r} is taken.", code="already_exists")
-    user = User(username=row["card_number"], name=row["name"], email=row.get("email", ""))
-    user.set_unusable_password()
-    full_clean_or_raise(user, exclude=["password"])
-    user.save()
-    profile = ReaderProfile(
-        user=user,
+    return create_reader(
         library=library,
         card_number=row["card_number"],
+        name=row["name"],
         reader_type=row["reader_type"],
+        password=row.get("password") or None,
+        building=row.get("building") or None,
         department=row.get("department", ""),
-        building=place,
+        email=row.get("email", ""),
         phone=row.get("phone", ""),
     )
-    full_clean_or_raise(profile, exclude=["user"])
-    profile.save()
-    return profile
