@@ -181,6 +181,7 @@ def main() -> None:
                     baseline=parse_rate,
                     baseline_name="parse",
                 )
+            figure("load_average_at_end", os.getloadavg()[0])
             figure("peak_rss_mib", peak_rss_mib(), "MiB")
             figure("peak_rss_reader_mib", peak_rss_mib(children=True), "MiB")
         finally:

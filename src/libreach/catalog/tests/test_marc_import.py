@@ -376,3 +376,21 @@ def test_sqlite_connection_settings_are_restored(library, marc_samples):
     before = pragmas()
     import_marc(library=library, path=marc_samples / "marc.dat")
     assert pragmas() == before
+
+
+def test_a_failure_in_the_reader_process_reaches_the_caller(library, marc_samples, monkeypatch):
+    def broken(parsed, library_code):
+        raise RuntimeError("reader broke")
+
+    monkeypatch.setattr(marc_import, "_prepare", broken)  # inherited by the forked child
+    with pytest.raises(RuntimeError, match="reader broke"):
+        import_marc(library=library, path=marc_samples / "marc.dat", background=True)
+    assert counts(library) == (0, 0)
+
+
+def test_items_belong_to_their_records_across_statements(library, marc_samples, monkeypatch):
+    # Two rows per INSERT statement (on SQLite; PostgreSQL sends one array per column).
+    monkeypatch.setattr(marc_import, "_params_limit", lambda: 40)
+    import_marc(library=library, path=marc_samples / "marc.dat")
+    for record in Record.objects.filter(library=library):
+        assert [i.barcode for i in record.items.all()] == [f"PKU-{record.control_number}"]
