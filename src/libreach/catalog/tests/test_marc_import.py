@@ -394,3 +394,18 @@ def test_items_belong_to_their_records_across_statements(library, marc_samples, 
     import_marc(library=library, path=marc_samples / "marc.dat")
     for record in Record.objects.filter(library=library):
         assert [i.barcode for i in record.items.all()] == [f"PKU-{record.control_number}"]
+
+
+def test_items_missing_from_a_reimport_are_kept_and_stay_searchable(library, tmp_path):
+    def record(*holdings):
+        return iso2709(
+            [("001", "k1"), ("245", "10", [("a", "Kept")])]
+            + [("852", "  ", [("h", number), ("p", barcode)]) for barcode, number in holdings]
+        )
+
+    import_marc(library=library, path=write(tmp_path, "a.mrc", record(("B-1", "QA1"))))
+    result = import_marc(library=library, path=write(tmp_path, "b.mrc", record(("B-2", "QA2"))))
+    assert (result.updated, result.items_created) == (1, 1)
+    record_ = Record.objects.get(library=library)
+    assert sorted(record_.items.values_list("barcode", flat=True)) == ["B-1", "B-2"]
+    assert record_.call_numbers.split() == ["QA2", "QA1"]
