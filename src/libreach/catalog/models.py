@@ -22,7 +22,9 @@ class Record(models.Model):
     # Re-import key: 001 with 003, else the ISBN.
     control_number = models.CharField(_("control number (001)"), max_length=64, blank=True)
     control_source = models.CharField(_("control number source (003)"), max_length=32, blank=True)
-    isbn = models.CharField(_("ISBN"), max_length=13, blank=True, help_text=_("ISBN-13, digits only"))
+    isbn = models.CharField(
+        _("ISBN"), max_length=13, blank=True, help_text=_("ISBN-13, digits only")
+    )
     title = models.TextField(_("title"))
     authors = models.JSONField(_("authors"), default=list, blank=True)
     publisher = models.CharField(_("publisher"), max_length=255, blank=True)
@@ -33,7 +35,9 @@ class Record(models.Model):
     classification = models.CharField(
         _("classification scheme"), max_length=8, blank=True, help_text="clc / lc / ddc"
     )
-    marc_format = models.CharField(max_length=8, choices=MarcFormat.choices, default=MarcFormat.NONE)
+    marc_format = models.CharField(
+        max_length=8, choices=MarcFormat.choices, default=MarcFormat.NONE
+    )
     marc = models.BinaryField(_("MARC record (ISO 2709)"), null=True, blank=True, editable=False)
     # Search columns (see class docstring).
     author_text = models.TextField(blank=True, editable=False)
