@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     Exists,
     IntegerField,
     OuterRef,
@@ -14,6 +15,7 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    Window,
 )
 from django.db.models.expressions import RawSQL
 
@@ -175,15 +177,36 @@ def _pg_matching(parsed: ParsedQuery) -> QuerySet[Record]:
     return Record.objects.filter(*conditions)
 
 
-def _pg_ranked(records: QuerySet[Record], parsed: ParsedQuery) -> QuerySet[Record]:
-    """The ranks of `catalog.search`, as `_sqlite_ranked_ids` computes them."""
-    if parsed.isbn13:
-        return records.order_by("id")
-    ranks = [When(title__istartswith=parsed.text, then=1)]
-    if parsed.indexed_terms:
-        ranks.append(When(Q(*(Q(title__icontains=t) for t in parsed.indexed_terms)), then=2))
-    rank = Case(*ranks, default=Value(3), output_field=IntegerField())
-    return records.annotate(search_rank=rank).order_by("search_rank", "id")
+def _pg_ranked_ids(
+    parsed: ParsedQuery, library: Library | None, available_only: bool, offset: int, limit: int
+) -> tuple[list[int], int]:
+    """One page of ranked record ids and the number of matches, as `_sqlite_ranked_ids`.
+
+    Ranks and the count over narrow rows (id, rank); only the page's records are read in
+    full afterwards, not every match with its MARC record.
+    """
+    records = _pg_matching(parsed)
+    if library is not None:
+        records = records.filter(library=library)
+    if available_only:
+        records = records.filter(
+            Exists(Item.objects.filter(record=OuterRef("pk"), status=ItemStatus.AVAILABLE))
+        )
+    ranks = []
+    if not parsed.isbn13:  # an ISBN query has only exact ISBN matches
+        ranks.append(When(title__istartswith=parsed.text, then=1))
+        if parsed.indexed_terms:
+            title_all = Q(*(Q(title__icontains=t) for t in parsed.indexed_terms))
+            ranks.append(When(title_all, then=2))
+    rank = Case(*ranks, default=Value(3), output_field=IntegerField()) if ranks else Value(0)
+    rows = list(
+        records.annotate(search_rank=rank, total=Window(Count("*")))
+        .order_by("search_rank", "id")
+        .values_list("id", "total")[offset : offset + limit]
+    )
+    if rows:
+        return [row[0] for row in rows], rows[0][1]
+    return [], records.count() if offset else 0
 
 
 # --- the selectors -------------------------------------------------------------------------
@@ -201,7 +224,8 @@ def search_records(
     `catalog.search` for what matches and the order). An empty query finds nothing.
 
     `available_only` keeps records with an item on the shelf (status available). Each
-    result has its library and its items (in shelving order); three queries in all.
+    result has its library and its items (in shelving order). Three queries: the ranked
+    ids with the count, the records with their libraries, their items.
     """
     if page < 1:
         raise BadRequest("The page number starts at 1.", code="invalid_page")
@@ -210,31 +234,13 @@ def search_records(
     parsed = parse_query(query)
     if parsed is None:
         return SearchPage(count=0, results=[], page=page, page_size=page_size)
-    offset = (page - 1) * page_size
-    records = Record.objects.select_related("library").prefetch_related(_items_prefetch())
-
-    if connection.vendor == "sqlite":
-        ids, count = _sqlite_ranked_ids(parsed, library, available_only, offset, page_size)
-        found = {record.pk: record for record in records.filter(pk__in=ids)} if ids else {}
-        results = [found[pk] for pk in ids if pk in found]
-        return SearchPage(count=count, results=results, page=page, page_size=page_size)
-
-    matching = _pg_matching(parsed)
-    if library is not None:
-        matching = matching.filter(library=library)
-    if available_only:
-        matching = matching.filter(
-            Exists(Item.objects.filter(record=OuterRef("pk"), status=ItemStatus.AVAILABLE))
-        )
-    count = matching.count()
-    results = []
-    if offset < count:
-        ranked = _pg_ranked(matching, parsed)
-        results = list(
-            ranked.select_related("library").prefetch_related(_items_prefetch())[
-                offset : offset + page_size
-            ]
-        )
+    ranked_ids = _sqlite_ranked_ids if connection.vendor == "sqlite" else _pg_ranked_ids
+    ids, count = ranked_ids(parsed, library, available_only, (page - 1) * page_size, page_size)
+    results: list[Record] = []
+    if ids:
+        records = Record.objects.select_related("library").prefetch_related(_items_prefetch())
+        found = {record.pk: record for record in records.filter(pk__in=ids)}
+        results = [found[pk] for pk in ids if pk in found]  # a record deleted meanwhile
     return SearchPage(count=count, results=results, page=page, page_size=page_size)
 
 
