@@ -7,7 +7,7 @@ import importlib
 import re
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
 from libreach.catalog import search
@@ -440,6 +440,31 @@ def test_the_index_migration_reverses_and_indexes_existing_records(lib):
     assert found("芹") == ["红楼梦"]
     if connection.vendor == "sqlite":
         assert found("away") == ["Written while the index was away"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite table remakes")
+@pytest.mark.django_db(transaction=True)
+def test_after_a_table_remake_install_sqlite_triggers_restores_the_upkeep(lib):
+    create_record(library=lib, title="红楼梦")
+    probe = models.CharField(max_length=5, default="x")
+    probe.set_attributes_from_name("remake_probe")
+    try:
+        with connection.schema_editor() as editor:
+            editor.add_field(Record, probe)  # a NOT NULL column with a default: remade
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            assert not {row[0] for row in cursor.fetchall()} & set(
+                index_migration.SQLITE_TRIGGER_NAMES
+            )
+    finally:
+        with connection.schema_editor() as editor:
+            editor.remove_field(Record, probe)
+            index_migration.install_sqlite_triggers(editor)
+    assert found("红楼") == ["红楼梦"]  # the index survived the copy
+    Record.objects.filter(title="红楼梦").update(title="石头记")
+    assert found("红楼") == []
+    assert found("石头") == ["石头记"]
+    _index_consistent()
 
 
 # --- one record -------------------------------------------------------------------------
