@@ -8,8 +8,8 @@ bench/results/search-catalogue.sqlite3 (or the PostgreSQL database given, create
 missing) and reused while it holds records. The 200 queries are drawn from it with a
 fixed seed, 50 of each kind: title words (one in five two words), 2-4 character
 substrings of Chinese titles, ISBNs (ISBN-10 or -13, hyphenated or not), surnames from
-personal author names. `catalog.search.optimize_index()` runs first (as after a bulk
-import; --as-imported skips it). Each query runs once to warm the caches, then once timed
+personal author names. The import compacts the index at its end, as `import-marc` does
+after any large import (--optimize compacts it again first). Each query runs once to warm the caches, then once timed
 through `catalog.selectors.search_records` (count, ranked first page of 20, its items).
 
 Baseline, in the same run: the same queries as a search without an index would run
@@ -173,7 +173,7 @@ def like_scan_count(query: str) -> int:
     return records.count()
 
 
-def run_search(database_url: str, path: Path, rebuild: bool, as_imported: bool) -> None:
+def run_search(database_url: str, path: Path, rebuild: bool, reoptimize: bool) -> None:
     setup_django(database_url)
     from django.db import connection
 
@@ -191,7 +191,7 @@ def run_search(database_url: str, path: Path, rebuild: bool, as_imported: bool) 
         total, seconds = import_catalogue(path)
         figure("import_records_per_s", total / seconds, "records/s")
     figure("records", total)
-    if not as_imported:
+    if reoptimize:
         from libreach.catalog.search import optimize_index
 
         with timed() as optimizing:
@@ -297,7 +297,10 @@ def main() -> None:
     )
     parser.add_argument("--rebuild", action="store_true", help="import the catalogue again")
     parser.add_argument(
-        "--as-imported", action="store_true", help="search without optimize_index() first"
+        "--optimize",
+        action="store_true",
+        help="run optimize_index() first (import-marc does after large imports; for a "
+        "catalogue built by an older importer)",
     )
     parser.add_argument("--index-cost", type=int, metavar="N")
     parser.add_argument("--skip", type=int, default=0, help="--index-cost: after M records")
@@ -310,7 +313,7 @@ def main() -> None:
     elif args.index_cost:
         run_index_cost(path, args.index_cost, args.skip)
     else:
-        run_search(args.database_url, path, args.rebuild, args.as_imported)
+        run_search(args.database_url, path, args.rebuild, args.optimize)
 
 
 if __name__ == "__main__":

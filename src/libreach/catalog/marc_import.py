@@ -50,12 +50,15 @@ from django.utils import timezone
 from libreach.catalog.callnumbers import shelving_key
 from libreach.catalog.marc import FORMATS, MarcData, ParsedRecord, read_marc
 from libreach.catalog.models import Item, ItemStatus, Record
+from libreach.catalog.search import optimize_index
 from libreach.catalog.services import search_columns
 from libreach.consortium.models import Library
 from libreach.core.errors import BadRequest
 
 DEFAULT_BATCH = 1000
 MAX_KEPT_PROBLEMS = 1000
+# After writing this many records the search index is compacted (see optimize_index).
+OPTIMIZE_AFTER = 5000
 # Keeps IN lists within every SQLite build's variable limit.
 _MAX_PARAMS = 999
 
@@ -701,6 +704,9 @@ def import_marc(
             if on_progress is not None:
                 on_progress(done, size)
         flush()
+    if result.imported + result.updated >= OPTIMIZE_AFTER:
+        # A bulk import leaves one index segment per batch; searches read them all.
+        optimize_index()
     if on_progress is not None:
         on_progress(size, size)
     return result

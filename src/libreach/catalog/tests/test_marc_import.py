@@ -409,3 +409,17 @@ def test_items_missing_from_a_reimport_are_kept_and_stay_searchable(library, tmp
     record_ = Record.objects.get(library=library)
     assert sorted(record_.items.values_list("barcode", flat=True)) == ["B-1", "B-2"]
     assert record_.call_numbers.split() == ["QA2", "QA1"]
+
+
+@pytest.mark.parametrize(("threshold", "compacted"), [(20, True), (21, False)])
+def test_a_large_import_compacts_the_search_index(
+    library, marc_samples, monkeypatch, threshold, compacted
+):
+    from libreach.catalog import marc_import
+
+    calls = []
+    monkeypatch.setattr(marc_import, "OPTIMIZE_AFTER", threshold)
+    monkeypatch.setattr(marc_import, "optimize_index", lambda: calls.append(True))
+    result = import_marc(library=library, path=marc_samples / "marc.dat")
+    assert result.imported == 20
+    assert bool(calls) is compacted
