@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "libreach.consortium",
     "libreach.accounts",
     "libreach.catalog",
+    "libreach.circulation",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,175 @@
+"""Writes of circulation: checkout, renewal, checkin and quarantine release.
+
+Each service is one transaction; a refusal raises a DomainError before anything is
+written, or rolls the transaction back, so a refused call changes nothing.
+"""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from libreach.accounts.models import ReaderProfile
+from libreach.accounts.selectors import require_staff
+from libreach.catalog.models import Item, ItemStatus
+from libreach.circulation import selectors
+from libreach.circulation.models import Loan
+from libreach.circulation.transitions import Trigger, allowed, apply
+from libreach.consortium.models import Closure
+from libreach.consortium.selectors import next_open_day
+from libreach.core.errors import Conflict, RuleViolation
+
+
+def _lock_item(item: Item) -> Item:
+    # select_for_update serialises checkouts of one copy on PostgreSQL; on SQLite the
+    # IMMEDIATE transaction mode (settings) already serialises every writer.
+    return Item.objects.select_for_update().select_related("library").get(pk=item.pk)
+
+
+def _sync(target: Item, source: Item) -> None:
+    """Bring the caller's item object up to date with the row just written."""
+    target.status = source.status
+    target.quarantine_until = source.quarantine_until
+    target.updated_at = source.updated_at
+
+
+@transaction.atomic
+def checkout(
+    *,
+    item: Item,
+    reader: ReaderProfile,
+    library_staff=None,
+    at: dt.datetime | None = None,
+) -> Loan:
+    """Lend `item` to `reader` at the item's own library.
+
+    `library_staff`, when given, must be staff of that library. Over the counter
+    (item available) is refused while a closure that stops counter loans is on;
+    the handover of a staged or in-transit contactless request goes on.
+    """
+    at = at or timezone.now()
+    locked = _lock_item(item)
+    library = locked.library
+    if library_staff is not None:
+        require_staff(library_staff, library)
+    # Lock the reader too, so two checkouts for one reader cannot both pass the count.
+    reader = ReaderProfile.objects.select_for_update().get(pk=reader.pk)
+    if not allowed(locked.status, Trigger.CHECKOUT):
+        raise Conflict(
+            f"Item {locked.barcode} is {locked.status} and cannot be lent.",
+            code="invalid_transition",
+        )
+    if not locked.loanable:
+        raise RuleViolation(f"Item {locked.barcode} is not for loan.", code="item_not_loanable")
+    today = timezone.localdate(at)
+    if (
+        locked.status == ItemStatus.AVAILABLE
+        and Closure.objects.filter(
+            library=library,
+            lifted_at=None,
+            stops_counter_loans=True,
+            start_date__lte=today,
+            end_date__gte=today,
+        ).exists()
+    ):
+        raise RuleViolation(
+            f"{library.code} is closed: no loans over the counter.", code="counter_closed"
+        )
+    policy = selectors.policy_for(library, reader.reader_type)
+    if selectors.open_loan_count(reader) >= policy.max_open_loans:
+        raise RuleViolation(
+            f"The reader already has {policy.max_open_loans} loans open, the most allowed.",
+            code="too_many_loans",
+        )
+    due_date = next_open_day(library, today + dt.timedelta(days=policy.loan_days))
+    apply(locked, Trigger.CHECKOUT)
+    try:
+        with transaction.atomic():
+            loan = Loan.objects.create(
+                item=locked,
+                reader=reader,
+                library=library,
+                checked_out_at=at,
+                due_date=due_date,
+            )
+    except IntegrityError as exc:  # the partial unique constraint: already on loan
+        raise Conflict(
+            f"Item {locked.barcode} is already on loan.", code="already_on_loan"
+        ) from exc
+    _sync(item, locked)
+    return loan
+
+
+@transaction.atomic
+def renew(*, loan: Loan, at: dt.datetime | None = None) -> Loan:
+    """Extend an open loan by the policy's renewal period.
+
+    The new due date counts from the current due date, not from today: Koha's default
+    (RenewalPeriodBase = "old due date"), so renewing early never shortens a loan.
+    An overdue loan cannot be renewed: it must come back (and its fine be counted).
+    """
+    at = at or timezone.now()
+    locked = Loan.objects.select_for_update().select_related("library", "reader").get(pk=loan.pk)
+    if locked.returned_at is not None:
+        raise Conflict("This loan has ended.", code="loan_closed")
+    policy = selectors.policy_for(locked.library, locked.reader.reader_type)
+    if locked.renewals >= policy.max_renewals:
+        raise RuleViolation(
+            f"This loan has been renewed {locked.renewals} times, the most allowed.",
+            code="too_many_renewals",
+        )
+    if timezone.localdate(at) > locked.due_date:
+        raise RuleViolation("An overdue loan cannot be renewed.", code="loan_overdue")
+    locked.due_date = next_open_day(
+        locked.library, locked.due_date + dt.timedelta(days=policy.renewal_days)
+    )
+    locked.renewals += 1
+    locked.save(update_fields=["due_date", "renewals"])
+    loan.due_date, loan.renewals = locked.due_date, locked.renewals
+    return locked
+
+
+@transaction.atomic
+def checkin(*, item: Item, at_library, at: dt.datetime | None = None) -> Loan:
+    """Take `item` back at `at_library` (any member library) and close its loan.
+
+    The fine counts the overdue days on which the CHECKOUT library was open (see
+    selectors.chargeable_days), whichever library takes the book back. The item is
+    quarantined for the returning library's quarantine hours, where it now sits.
+    """
+    at = at or timezone.now()
+    locked = _lock_item(item)
+    loan = (
+        Loan.objects.select_for_update()
+        .select_related("library", "reader")
+        .filter(item=locked, returned_at=None)
+        .first()
+    )
+    if loan is None or not allowed(locked.status, Trigger.CHECKIN):
+        raise Conflict(f"Item {locked.barcode} is not on loan.", code="not_on_loan")
+    policy = selectors.policy_for(loan.library, loan.reader.reader_type)
+    days = selectors.chargeable_days(loan.library, loan.due_date, timezone.localdate(at))
+    hours = selectors.quarantine_hours(at_library)
+    apply(
+        locked,
+        Trigger.CHECKIN,
+        quarantine_until=at + dt.timedelta(hours=hours) if hours > 0 else None,
+    )
+    loan.returned_at = at
+    loan.return_library = at_library
+    loan.fine_fen = days * policy.fine_per_day_fen
+    loan.save(update_fields=["returned_at", "return_library", "fine_fen"])
+    _sync(item, locked)
+    return loan
+
+
+@transaction.atomic
+def release_quarantined(*, now: dt.datetime | None = None) -> int:
+    """Put back on the shelf every item whose quarantine has ended; one UPDATE.
+
+    The scheduled job calls this; running it twice releases nothing the second time.
+    """
+    now = now or timezone.now()
+    return Item.objects.filter(status=ItemStatus.QUARANTINED, quarantine_until__lte=now).update(
+        status=ItemStatus.AVAILABLE, quarantine_until=None, updated_at=now
+    )

@@ -1,0 +1,86 @@
+"""Item availability as a table of allowed transitions (see DESIGN.md, "State machines").
+
+Anything not in `TABLE` is refused with Conflict("invalid_transition") and changes
+nothing. Contactless triggers (request, pick, stage, dispatch) join this table later.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from libreach.catalog.models import Item, ItemStatus
+from libreach.core.errors import Conflict
+
+S = ItemStatus
+
+
+class Trigger:
+    CHECKOUT = "checkout"
+    CHECKIN = "checkin"
+    RELEASE = "release"
+    MARK_MISSING = "mark_missing"
+    WITHDRAW = "withdraw"
+    FOUND = "found"
+
+    ALL = (CHECKOUT, CHECKIN, RELEASE, MARK_MISSING, WITHDRAW, FOUND)
+
+
+@dataclass(frozen=True)
+class Transition:
+    state: str
+    trigger: str
+    next_state: str
+    who: str
+    # checkin has two rows: it quarantines only when the returning library says so.
+    quarantine: bool | None = None
+
+
+TABLE: tuple[Transition, ...] = (
+    Transition(S.AVAILABLE, Trigger.CHECKOUT, S.ON_LOAN, "circulation staff"),
+    # Handover of a contactless request: the item was staged or out on a delivery run.
+    Transition(S.STAGED, Trigger.CHECKOUT, S.ON_LOAN, "circulation staff, volunteer"),
+    Transition(S.IN_TRANSIT, Trigger.CHECKOUT, S.ON_LOAN, "circulation staff, volunteer"),
+    Transition(S.ON_LOAN, Trigger.CHECKIN, S.QUARANTINED, "circulation staff", quarantine=True),
+    Transition(S.ON_LOAN, Trigger.CHECKIN, S.AVAILABLE, "circulation staff", quarantine=False),
+    Transition(S.QUARANTINED, Trigger.RELEASE, S.AVAILABLE, "system (scheduled), staff"),
+    *(
+        Transition(state, Trigger.MARK_MISSING, S.MISSING, "circulation staff")
+        for state in (
+            S.AVAILABLE,
+            S.REQUESTED,
+            S.IN_PROCESS,
+            S.STAGED,
+            S.IN_TRANSIT,
+            S.QUARANTINED,
+        )
+    ),
+    # An item on loan is checked in first; withdrawing it would orphan the loan.
+    *(
+        Transition(state, Trigger.WITHDRAW, S.WITHDRAWN, "library administrator")
+        for state in (S.AVAILABLE, S.MISSING, S.QUARANTINED)
+    ),
+    Transition(S.MISSING, Trigger.FOUND, S.AVAILABLE, "circulation staff"),
+)
+
+
+def allowed(state: str, trigger: str) -> bool:
+    return any(t.state == state and t.trigger == trigger for t in TABLE)
+
+
+def next_state(state: str, trigger: str, *, quarantine: bool = False) -> str:
+    for t in TABLE:
+        if t.state == state and t.trigger == trigger and t.quarantine in (None, quarantine):
+            return t.next_state
+    raise Conflict(f"An item that is {state} cannot take {trigger}.", code="invalid_transition")
+
+
+def apply(item: Item, trigger: str, *, quarantine_until: dt.datetime | None = None) -> Item:
+    """Move `item` along the table and save it; refuse (changing nothing) otherwise.
+
+    `quarantine_until` only matters for checkin: given, the item is quarantined until
+    then; absent, it goes back on the shelf.
+    """
+    new = next_state(item.status, trigger, quarantine=quarantine_until is not None)
+    item.status = new
+    item.quarantine_until = quarantine_until if new == S.QUARANTINED else None
+    item.save(update_fields=["status", "quarantine_until", "updated_at"])
+    return item
