@@ -20,6 +20,21 @@ EXTRA_ACTORS = ("library_admin", "volunteer")
 
 Setup = Callable[[Any], dict[str, Any]]
 
+# Expectations most routes share.
+PUBLIC = dict.fromkeys(CORE_ACTORS, 200)
+SIGNED_IN = {**PUBLIC, "anonymous": 401}
+# A write by the library's staff: created for them and consortium admins, refused to others.
+STAFF_WRITE = {
+    "anonymous": 401,
+    "reader": 403,
+    "other_reader": 403,
+    "staff": 201,
+    "other_staff": 403,
+    "consortium_admin": 201,
+}
+STAFF_WRITE_EXTRA = {"library_admin": 201, "volunteer": 403}
+STAFF_READ = {**STAFF_WRITE, "staff": 200, "consortium_admin": 200}
+
 
 @dataclass
 class RouteCase:
