@@ -15,13 +15,3 @@ class BearerToken(HttpBearer):
 
 
 api_auth = [BearerToken(), django_auth]
-
-
-def optional_user(request: HttpRequest):
-    """The caller on a public route: token user, session user, or an anonymous user."""
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        user = selectors.user_for_token(header[7:].strip())
-        if user is not None:
-            return user
-    return request.user

@@ -77,10 +77,6 @@ class OpeningCalendar:
         return day.weekday() in self.open_weekdays
 
 
-def is_open_on(library: Library, day: dt.date) -> bool:
-    return OpeningCalendar(library, day, day).is_open(day)
-
-
 def next_open_day(library: Library, day: dt.date, *, horizon_days: int = 400) -> dt.date:
     """`day` if the library opens that day, else the first open day after it.
 
