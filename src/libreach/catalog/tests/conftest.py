@@ -41,3 +41,26 @@ def marc_samples() -> Path:
         if fetched.returncode != 0 or not (samples / "marc.dat").is_file():
             _missing(f"could not fetch the MARC samples: {fetched.stderr.strip()[-500:]}")
     return samples
+
+
+def hongloumeng_at(library):
+    """红楼梦 with three copies, the third (I242.4/1:2, 密集书库) on loan: the pages' test book."""
+    from libreach.catalog.models import Item, ItemStatus
+    from libreach.catalog.services import ItemInput, create_record
+
+    record = create_record(
+        library=library,
+        title="红楼梦",
+        authors=["曹雪芹", "高鹗"],
+        isbn="9787020002207",
+        publisher="人民文学出版社",
+        year=1996,
+        call_number="I242.4/1",
+        items=[
+            ItemInput(barcode="PKU0001", location="总馆三层文学书库", volume="上"),
+            ItemInput(barcode="PKU0002", location="总馆三层文学书库", volume="下"),
+            ItemInput(barcode="PKU0003", location="密集书库", call_number="I242.4/1:2"),
+        ],
+    )
+    Item.objects.filter(barcode="PKU0003").update(status=ItemStatus.ON_LOAN)
+    return record

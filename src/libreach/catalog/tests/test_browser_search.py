@@ -11,6 +11,7 @@ except ImportError:  # the `browser` fixture then skips, or fails under CI=true,
 
 from libreach.catalog.models import Item, ItemStatus
 from libreach.catalog.services import ItemInput, create_record
+from libreach.catalog.tests.conftest import hongloumeng_at
 from libreach.testing.browser import screenshot
 from libreach.testing.fixtures import PASSWORD
 
@@ -22,21 +23,7 @@ TAP_TARGETS = "header a, header button, main a, main button, main input, main se
 
 @pytest.fixture
 def hongloumeng(consortium):
-    record = create_record(
-        library=consortium.lib,
-        title="红楼梦",
-        authors=["曹雪芹", "高鹗"],
-        isbn="9787020002207",
-        publisher="人民文学出版社",
-        year=1996,
-        call_number="I242.4/1",
-        items=[
-            ItemInput(barcode="PKU0001", location="总馆三层文学书库", volume="上"),
-            ItemInput(barcode="PKU0002", location="总馆三层文学书库", volume="下"),
-            ItemInput(barcode="PKU0003", location="密集书库", call_number="I242.4/1:2"),
-        ],
-    )
-    Item.objects.filter(barcode="PKU0003").update(status=ItemStatus.ON_LOAN)
+    record = hongloumeng_at(consortium.lib)
     create_record(
         library=consortium.other_lib,
         title="红楼梦研究：一部关于曹雪芹生平、版本源流与脂砚斋评语的长篇考证",

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from libreach.catalog.models import Item, ItemStatus
 from libreach.catalog.services import ItemInput, create_record
+from libreach.catalog.tests.conftest import hongloumeng_at
 from libreach.testing.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -17,21 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def books(consortium):
     """红楼梦 at PKU (2 of 3 copies on the shelf), one at BLCU (none), one without copies."""
-    hongloumeng = create_record(
-        library=consortium.lib,
-        title="红楼梦",
-        authors=["曹雪芹", "高鹗"],
-        isbn="9787020002207",
-        publisher="人民文学出版社",
-        year=1996,
-        call_number="I242.4/1",
-        items=[
-            ItemInput(barcode="PKU0001", location="总馆三层文学书库", volume="上"),
-            ItemInput(barcode="PKU0002", location="总馆三层文学书库", volume="下"),
-            ItemInput(barcode="PKU0003", location="密集书库", call_number="I242.4/1:2"),
-        ],
-    )
-    Item.objects.filter(barcode="PKU0003").update(status=ItemStatus.ON_LOAN)
+    hongloumeng = hongloumeng_at(consortium.lib)
     research = create_record(
         library=consortium.other_lib,
         title="红楼梦研究",
