@@ -199,3 +199,33 @@ def screenshot(page: Page, name: str) -> Path:
     path = _screenshot_dir / f"{_current_test()}-{_file_name(name)}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# Everything a reader can tap or click: WCAG 2.5.5 and the platform guides ask for 44 px.
+TAP_TARGETS = "header a, header button, main a, main button, main input, main select, main .check"
+
+
+def _laid_out(page: Page) -> None:
+    # A page can be in the DOM (and pass `expect(...).to_be_visible()`) before its
+    # stylesheet has arrived; measuring then sees the browser's default sizes.
+    page.wait_for_load_state("load")
+
+
+def assert_fits_the_screen(page: Page) -> None:
+    _laid_out(page)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than the screen"
+
+
+def assert_tap_targets_are_big_enough(page: Page, selector: str = TAP_TARGETS) -> None:
+    _laid_out(page)
+    small = page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+            .filter(e => e.offsetParent !== null && e.type !== 'checkbox')
+            .map(e => [e, e.getBoundingClientRect()])
+            .filter(([e, r]) => r.height < 44 || r.width < 44)
+            .map(([e, r]) => `${e.tagName} "${(e.textContent || e.name).trim()}" `
+                             + `${Math.round(r.width)}x${Math.round(r.height)}`)""",
+        selector,
+    )
+    assert not small, f"tap targets under 44x44 px: {small}"

@@ -12,13 +12,14 @@ except ImportError:  # the `browser` fixture then skips, or fails under CI=true,
 from libreach.catalog.models import Item, ItemStatus
 from libreach.catalog.services import ItemInput, create_record
 from libreach.catalog.tests.conftest import hongloumeng_at
-from libreach.testing.browser import screenshot
+from libreach.testing.browser import (
+    assert_fits_the_screen,
+    assert_tap_targets_are_big_enough,
+    screenshot,
+)
 from libreach.testing.fixtures import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-# Everything a reader can tap or click: WCAG 2.5.5 and the platform guides ask for 44 px.
-TAP_TARGETS = "header a, header button, main a, main button, main input, main select, main .check"
 
 
 @pytest.fixture
@@ -33,24 +34,6 @@ def hongloumeng(consortium):
     )
     Item.objects.filter(barcode="BLCU0001").update(status=ItemStatus.ON_LOAN)
     return record
-
-
-def assert_fits_the_screen(page: Page) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"the page is {overflow}px wider than the screen"
-
-
-def assert_tap_targets_are_big_enough(page: Page) -> None:
-    small = page.evaluate(
-        """(selector) => [...document.querySelectorAll(selector)]
-            .filter(e => e.offsetParent !== null && e.type !== 'checkbox')
-            .map(e => [e, e.getBoundingClientRect()])
-            .filter(([e, r]) => r.height < 44 || r.width < 44)
-            .map(([e, r]) => `${e.tagName} "${(e.textContent || e.name).trim()}" `
-                             + `${Math.round(r.width)}x${Math.round(r.height)}`)""",
-        TAP_TARGETS,
-    )
-    assert not small, f"tap targets under 44x44 px: {small}"
 
 
 def search_for_hongloumeng(page: Page) -> None:
