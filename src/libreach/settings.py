@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "libreach.accounts",
     "libreach.catalog",
     "libreach.circulation",
+    "libreach.contactless",
 ]
 
 MIDDLEWARE = [

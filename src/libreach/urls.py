@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("desk/", include("libreach.desk_urls")),
     path("", include("libreach.catalog.urls")),
 ]

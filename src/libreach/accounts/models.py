@@ -11,6 +11,13 @@ class User(AbstractUser):
 
     # One field for a full name: Chinese names are not "first" and "last".
     name = models.CharField(_("name"), max_length=150, blank=True)
+    # The language of the notices we email; the pages follow the browser or the switch.
+    language = models.CharField(
+        _("language for notices"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="zh-hans",
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

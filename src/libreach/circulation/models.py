@@ -70,6 +70,11 @@ class CirculationSettings(models.Model):
         default=0,
         help_text=_("0: returned items go straight back on the shelf."),
     )
+    requires_disinfection = models.BooleanField(
+        _("disinfect before staging"),
+        default=False,
+        help_text=_("Contactless requests cannot be staged until their books are disinfected."),
+    )
 
     class Meta:
         verbose_name = _("circulation settings")

@@ -1,7 +1,8 @@
 """Item availability as a table of allowed transitions (see DESIGN.md, "State machines").
 
 Anything not in `TABLE` is refused with Conflict("invalid_transition") and changes
-nothing. Contactless triggers (request, pick, stage, dispatch) join this table later.
+nothing. The contactless triggers (request, pick, stage, dispatch, unrequest) move a
+copy through the desk's hands; checkout ends them.
 """
 
 import datetime as dt
@@ -20,8 +21,26 @@ class Trigger:
     MARK_MISSING = "mark_missing"
     WITHDRAW = "withdraw"
     FOUND = "found"
+    # Contactless borrowing
+    REQUEST = "request"
+    PICK = "pick"
+    STAGE = "stage"
+    DISPATCH = "dispatch"
+    UNREQUEST = "unrequest"
 
-    ALL = (CHECKOUT, CHECKIN, RELEASE, MARK_MISSING, WITHDRAW, FOUND)
+    ALL = (
+        CHECKOUT,
+        CHECKIN,
+        RELEASE,
+        MARK_MISSING,
+        WITHDRAW,
+        FOUND,
+        REQUEST,
+        PICK,
+        STAGE,
+        DISPATCH,
+        UNREQUEST,
+    )
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,18 @@ TABLE: tuple[Transition, ...] = (
         for state in (S.AVAILABLE, S.MISSING, S.QUARANTINED)
     ),
     Transition(S.MISSING, Trigger.FOUND, S.AVAILABLE, "circulation staff"),
+    # A reader's request holds the copy (FOLIO's "paged"); only an available copy.
+    Transition(S.REQUESTED, Trigger.PICK, S.IN_PROCESS, "circulation staff"),
+    # Staff may take another copy of the record than the one held: it was on the shelf.
+    Transition(S.AVAILABLE, Trigger.PICK, S.IN_PROCESS, "circulation staff"),
+    Transition(S.AVAILABLE, Trigger.REQUEST, S.REQUESTED, "reader"),
+    Transition(S.IN_PROCESS, Trigger.STAGE, S.STAGED, "circulation staff"),
+    Transition(S.STAGED, Trigger.DISPATCH, S.IN_TRANSIT, "circulation staff, volunteer"),
+    # Cancelled, expired or swapped: the copy goes back on the shelf.
+    *(
+        Transition(state, Trigger.UNREQUEST, S.AVAILABLE, "reader, circulation staff, system")
+        for state in (S.REQUESTED, S.IN_PROCESS, S.STAGED, S.IN_TRANSIT)
+    ),
 )
 
 

@@ -1,0 +1,130 @@
+"""The borrow request and its lines as tables of allowed transitions (DESIGN.md).
+
+Each row: state, trigger, next state, the modes it applies to, and who may fire it.
+`fire` refuses anything outside the table with Conflict("invalid_transition"), before
+anything is written.
+"""
+
+from dataclasses import dataclass
+
+from libreach.contactless.models import LineStatus, Mode, RequestStatus
+from libreach.core.errors import Conflict
+
+R = RequestStatus
+L = LineStatus
+ALL_MODES = frozenset(Mode.values)
+DELIVERY = frozenset({Mode.DELIVERY})
+PICKUP = frozenset({Mode.PICKUP, Mode.PROXY})
+
+READER = "reader"
+STAFF = "staff"
+VOLUNTEER = "volunteer"
+SYSTEM = "system"
+
+
+class Trigger:
+    START_PICKING = "start_picking"
+    STAGE = "stage"
+    DISPATCH = "dispatch"
+    NOTIFY_READY = "notify_ready"
+    HANDOVER = "handover"
+    CANCEL = "cancel"
+    UNFILL = "unfill"
+    EXPIRE = "expire"
+
+    ALL = (START_PICKING, STAGE, DISPATCH, NOTIFY_READY, HANDOVER, CANCEL, UNFILL, EXPIRE)
+
+
+@dataclass(frozen=True)
+class Transition:
+    state: str
+    trigger: str
+    next_state: str
+    who: frozenset[str]
+    modes: frozenset[str] = ALL_MODES
+
+
+def _t(state, trigger, next_state, who, modes=ALL_MODES) -> Transition:
+    return Transition(state, trigger, next_state, frozenset(who), frozenset(modes))
+
+
+REQUEST_TABLE: tuple[Transition, ...] = (
+    # The first line found or not found (or a printed pick slip) starts picking.
+    _t(R.SUBMITTED, Trigger.START_PICKING, R.PICKING, {STAFF}),
+    # Every line resolved, at least one found (and disinfected where required).
+    _t(R.PICKING, Trigger.STAGE, R.READY, {STAFF}),
+    # Every line resolved and none found.
+    _t(R.PICKING, Trigger.UNFILL, R.UNFILLED, {SYSTEM}),
+    _t(R.READY, Trigger.DISPATCH, R.OUT_FOR_DELIVERY, {STAFF, VOLUNTEER}, DELIVERY),
+    _t(R.OUT_FOR_DELIVERY, Trigger.HANDOVER, R.DELIVERED, {STAFF, VOLUNTEER}, DELIVERY),
+    # The reader has been told; the hold period runs from here.
+    _t(R.READY, Trigger.NOTIFY_READY, R.AWAITING_PICKUP, {SYSTEM}, PICKUP),
+    # A reader at the door before the notice went out is served all the same.
+    _t(R.READY, Trigger.HANDOVER, R.COLLECTED, {STAFF, VOLUNTEER}, PICKUP),
+    _t(R.AWAITING_PICKUP, Trigger.HANDOVER, R.COLLECTED, {STAFF, VOLUNTEER}, PICKUP),
+    # Readers cancel until the books are ready; staff until they are handed over.
+    _t(R.SUBMITTED, Trigger.CANCEL, R.CANCELLED, {READER, STAFF}),
+    _t(R.PICKING, Trigger.CANCEL, R.CANCELLED, {READER, STAFF}),
+    _t(R.READY, Trigger.CANCEL, R.CANCELLED, {STAFF}),
+    _t(R.AWAITING_PICKUP, Trigger.CANCEL, R.CANCELLED, {STAFF}, PICKUP),
+    _t(R.OUT_FOR_DELIVERY, Trigger.CANCEL, R.CANCELLED, {STAFF}, DELIVERY),
+    _t(R.READY, Trigger.EXPIRE, R.EXPIRED, {SYSTEM}, PICKUP),
+    _t(R.AWAITING_PICKUP, Trigger.EXPIRE, R.EXPIRED, {SYSTEM}, PICKUP),
+)
+
+
+class LineTrigger:
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+    DISINFECT = "disinfect"
+    STAGE = "stage"
+    HAND_OVER = "hand_over"
+    CANCEL = "cancel"
+
+    ALL = (FOUND, NOT_FOUND, DISINFECT, STAGE, HAND_OVER, CANCEL)
+
+
+LINE_TABLE: tuple[Transition, ...] = (
+    _t(L.REQUESTED, LineTrigger.FOUND, L.FOUND, {STAFF}),
+    _t(L.REQUESTED, LineTrigger.NOT_FOUND, L.NOT_FOUND, {STAFF}),
+    _t(L.FOUND, LineTrigger.DISINFECT, L.DISINFECTED, {STAFF}),
+    _t(L.FOUND, LineTrigger.STAGE, L.STAGED, {STAFF}),
+    _t(L.DISINFECTED, LineTrigger.STAGE, L.STAGED, {STAFF}),
+    _t(L.STAGED, LineTrigger.HAND_OVER, L.HANDED_OVER, {STAFF, VOLUNTEER}),
+    *(
+        _t(state, LineTrigger.CANCEL, L.CANCELLED, {READER, STAFF, SYSTEM})
+        for state in (L.REQUESTED, L.FOUND, L.DISINFECTED, L.STAGED)
+    ),
+)
+
+
+def find(table, state: str, trigger: str, mode: str) -> Transition | None:
+    for row in table:
+        if row.state == state and row.trigger == trigger and mode in row.modes:
+            return row
+    return None
+
+
+def request_next(state: str, trigger: str, mode: str, who: str = SYSTEM) -> str:
+    """The request's next state, or Conflict (409) when the table has no such row."""
+    row = find(REQUEST_TABLE, state, trigger, mode)
+    if row is None:
+        raise Conflict(
+            f"A {mode} request that is {state} cannot take '{trigger}'.",
+            code="invalid_transition",
+        )
+    if who not in row.who:
+        raise Conflict(
+            f"A request that is {state} can no longer be changed that way by the {who}.",
+            code="invalid_transition",
+        )
+    return row.next_state
+
+
+def line_next(state: str, trigger: str) -> str:
+    row = find(LINE_TABLE, state, trigger, Mode.DELIVERY)
+    if row is None:
+        raise Conflict(
+            f"A line that is {state} cannot take '{trigger}'.", code="invalid_transition"
+        )
+    return row.next_state

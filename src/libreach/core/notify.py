@@ -1,0 +1,48 @@
+"""Email notices to readers, in the reader's language (User.language).
+
+A notice is a pair of templates, `notices/<name>.subject.txt` and `notices/<name>.txt`,
+rendered with a JSON-like context under the reader's language. `queue_notice` is
+called inside the service's transaction and sends once that transaction commits, so a
+refused or rolled-back change never emails anyone.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from libreach.accounts.models import User
+
+log = logging.getLogger(__name__)
+
+
+def render_notice(*, user: User, template: str, context: dict) -> tuple[str, str]:
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        context = {"user": user, **context}
+        subject = render_to_string(f"notices/{template}.subject.txt", context)
+        body = render_to_string(f"notices/{template}.txt", context)
+    return " ".join(subject.split()), body
+
+
+def send_notice(*, user_id: int, template: str, context: dict) -> bool:
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not user.email:
+        return False
+    subject, body = render_notice(user=user, template=template, context=context)
+    send_mail(subject, body, None, [user.email])
+    return True
+
+
+def queue_notice(*, user: User, template: str, context: dict) -> None:
+    """Send the notice after the current transaction commits (now, outside one)."""
+    if not user.email:
+        return
+    user_id = user.pk
+    transaction.on_commit(
+        lambda: send_notice(user_id=user_id, template=template, context=context)
+    )

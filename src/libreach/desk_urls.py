@@ -1,0 +1,12 @@
+"""URL tree of the staff desk, `/desk/`: one namespace, each app adds its pages."""
+
+from django.urls import path
+
+from libreach.core import desk
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", desk.desk_home, name="home"),
+    path("<str:lib>/", desk.library_home, name="library"),
+]
