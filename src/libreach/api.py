@@ -9,6 +9,7 @@ from libreach.accounts.api import router as accounts_router
 from libreach.accounts.auth import api_auth
 from libreach.catalog.api import router as catalog_router
 from libreach.consortium.api import router as consortium_router
+from libreach.contactless.api import router as contactless_router
 from libreach.core.errors import DomainError
 
 api = NinjaAPI(
@@ -77,3 +78,4 @@ def _validation_error(request, exc: ValidationError):
 api.add_router("", accounts_router)
 api.add_router("", consortium_router)
 api.add_router("", catalog_router)
+api.add_router("", contactless_router)

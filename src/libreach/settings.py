@@ -6,6 +6,8 @@ LIBREACH_SECRET_KEY   secret key (default: generated once and kept in $LIBREACH_
 LIBREACH_DEBUG        "1" turns debug on (`libreach demo` does this)
 LIBREACH_ALLOWED_HOSTS comma-separated host names
 LIBREACH_TIME_ZONE    default Asia/Shanghai
+LIBREACH_TASKS        "database" (default): background tasks wait in the database for
+                      `libreach worker`; "immediate": they run inline (tests, no worker)
 """
 
 import os
@@ -57,6 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "libreach.core",
     "libreach.consortium",
     "libreach.accounts",
@@ -147,6 +151,12 @@ EMAIL_BACKEND = os.environ.get(
     "LIBREACH_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("LIBREACH_FROM_EMAIL", "libreach@localhost")
+
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[os.environ.get("LIBREACH_TASKS", "database")]}}
 
 # API bearer tokens live this long.
 LIBREACH_TOKEN_HOURS = int(os.environ.get("LIBREACH_TOKEN_HOURS", "168"))

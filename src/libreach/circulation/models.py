@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -134,3 +135,54 @@ class Loan(models.Model):
     @property
     def is_open(self) -> bool:
         return self.returned_at is None
+
+
+class ClosureRedate(models.Model):
+    """One loan moved by one closure: what it was, what it became, and whether lifting
+    the closure put it back. Its existence is also the resume marker of a re-dating run."""
+
+    closure = models.ForeignKey(
+        "consortium.Closure", on_delete=models.CASCADE, related_name="redates"
+    )
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="closure_redates")
+    original_due_date = models.DateField(_("due date before the closure"))
+    new_due_date = models.DateField(_("due date set by the closure"))
+    processed_at = models.DateTimeField(_("re-dated at"))
+    restored_at = models.DateTimeField(_("restored at"), null=True, blank=True)
+    restored_due_date = models.DateField(_("due date restored to"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["closure", "loan"]
+        constraints = [
+            models.UniqueConstraint(fields=["closure", "loan"], name="one_redate_per_closure_loan")
+        ]
+        verbose_name = _("closure re-dating")
+        verbose_name_plural = _("closure re-datings")
+
+    def __str__(self) -> str:
+        return f"loan {self.loan_id}: {self.original_due_date} -> {self.new_due_date}"
+
+
+class BulkExtension(models.Model):
+    """An audit row: who extended which loans of a library, when, and how many moved."""
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="bulk_extensions")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("applied at"))
+    reader_type = models.CharField(
+        _("reader type"), max_length=20, choices=ReaderType.choices, blank=True
+    )
+    due_from = models.DateField(_("due from"))
+    due_to = models.DateField(_("due to"))
+    new_due_date = models.DateField(_("new due date"))
+    count = models.PositiveIntegerField(_("loans extended"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("bulk extension")
+        verbose_name_plural = _("bulk extensions")
+
+    def __str__(self) -> str:
+        return f"{self.library.code} {self.due_from}..{self.due_to} -> {self.new_due_date}"

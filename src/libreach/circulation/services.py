@@ -173,3 +173,15 @@ def release_quarantined(*, now: dt.datetime | None = None) -> int:
     return Item.objects.filter(status=ItemStatus.QUARANTINED, quarantine_until__lte=now).update(
         status=ItemStatus.AVAILABLE, quarantine_until=None, updated_at=now
     )
+
+
+@transaction.atomic
+def release_item(*, item: Item, by, now: dt.datetime | None = None) -> Item:
+    """Staff put one quarantined item back on the shelf before its quarantine ends."""
+    locked = _lock_item(item)
+    require_staff(by, locked.library)
+    if not allowed(locked.status, Trigger.RELEASE):
+        raise Conflict(f"Item {locked.barcode} is not in quarantine.", code="not_quarantined")
+    apply(locked, Trigger.RELEASE)
+    _sync(item, locked)
+    return locked

@@ -234,6 +234,9 @@ class RequestEvent(models.Model):
         verbose_name = _("request event")
         verbose_name_plural = _("request events")
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.event}"
+
 
 class Disinfection(models.Model):
     request = models.ForeignKey(
@@ -248,6 +251,9 @@ class Disinfection(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("disinfection")
         verbose_name_plural = _("disinfections")
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.minutes} min"
 
 
 class PickSlip(models.Model):
@@ -267,6 +273,9 @@ class PickSlip(models.Model):
         ordering = ["-printed_at", "-id"]
         verbose_name = _("pick slip")
         verbose_name_plural = _("pick slips")
+
+    def __str__(self) -> str:
+        return f"pick slip {self.pk} of {self.printed_at:%Y-%m-%d %H:%M}"
 
 
 class SlotBooking(models.Model):
@@ -291,3 +300,6 @@ class SlotBooking(models.Model):
         ]
         verbose_name = _("pickup slot booking")
         verbose_name_plural = _("pickup slot bookings")
+
+    def __str__(self) -> str:
+        return f"{self.slot_start:%Y-%m-%d %H:%M} seat {self.seat}"

@@ -2,8 +2,10 @@
 
 A notice is a pair of templates, `notices/<name>.subject.txt` and `notices/<name>.txt`,
 rendered with a JSON-like context under the reader's language. `queue_notice` is
-called inside the service's transaction and sends once that transaction commits, so a
-refused or rolled-back change never emails anyone.
+called inside the service's transaction. With the database task backend it enqueues a
+task there (an outbox: the notice row commits or rolls back with the change, and a
+worker sends it even if this process dies); with any other backend it sends once the
+transaction commits. Either way a refused or rolled-back change never emails anyone.
 """
 
 from __future__ import annotations
@@ -38,11 +40,24 @@ def send_notice(*, user_id: int, template: str, context: dict) -> bool:
     return True
 
 
+def _outbox() -> bool:
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+    from django_tasks_db import DatabaseBackend
+
+    return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
+
+
 def queue_notice(*, user: User, template: str, context: dict) -> None:
-    """Send the notice after the current transaction commits (now, outside one)."""
+    """Queue the notice with the current transaction (see the module's docstring).
+
+    `context` must be JSON-serialisable: it may wait in the database for a worker.
+    """
     if not user.email:
         return
     user_id = user.pk
-    transaction.on_commit(
-        lambda: send_notice(user_id=user_id, template=template, context=context)
-    )
+    if _outbox():
+        from libreach.core.tasks import send_notice_task
+
+        send_notice_task.enqueue(user_id, template, context)
+        return
+    transaction.on_commit(lambda: send_notice(user_id=user_id, template=template, context=context))

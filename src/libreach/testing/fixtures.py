@@ -1,6 +1,7 @@
 """Shared pytest fixtures: a small consortium and API clients for each kind of caller."""
 
 import pytest
+from django.core.signals import setting_changed
 from django.test import Client
 
 from libreach.accounts import services as account_services
@@ -15,6 +16,9 @@ def pytest_configure(config):
 
     # Production hashing costs ~0.3 s per password; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run inline in tests; a test of the worker switches to the database backend.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    setting_changed.send(sender=type(settings), setting="TASKS", value=settings.TASKS, enter=True)
 
 
 class ApiClient:

@@ -1,0 +1,248 @@
+"""Reads of contactless borrowing: requests as their reader or staff see them, the pick
+list in shelving order, delivery runs and their route sheets, and the statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+
+from django.db.models import Prefetch, QuerySet
+
+from libreach.accounts.models import StaffRole
+from libreach.accounts.selectors import is_staff_of, reader_profile, roles_at
+from libreach.consortium.models import Library, ServicePoint
+from libreach.contactless.models import (
+    FULFILLED_STATES,
+    BorrowRequest,
+    DeliveryRun,
+    LineStatus,
+    Mode,
+    RequestLine,
+    RequestStatus,
+)
+from libreach.contactless.services import role_for
+from libreach.core.errors import NotAuthenticated, NotFound
+
+
+def _with_details(requests: QuerySet[BorrowRequest]) -> QuerySet[BorrowRequest]:
+    return requests.select_related(
+        "library", "reader", "reader__user", "building", "service_point", "run", "slot_booking"
+    ).prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=RequestLine.objects.select_related("record", "item", "loan").order_by(
+                "position"
+            ),
+        ),
+        "history",
+        "disinfections",
+    )
+
+
+def request_for(user, request_id: int) -> tuple[BorrowRequest, str]:
+    """The request and the caller's role to it (reader, staff, volunteer); else 404."""
+    request = _with_details(BorrowRequest.objects.filter(pk=request_id)).first()
+    if request is None:
+        if not getattr(user, "is_authenticated", False):
+            raise NotAuthenticated()
+        raise NotFound("No such borrow request.", code="request_not_found")
+    return request, role_for(user, request)
+
+
+def requests_of_reader(user) -> QuerySet[BorrowRequest]:
+    reader = reader_profile(user)
+    if reader is None:
+        return BorrowRequest.objects.none()
+    return _with_details(BorrowRequest.objects.filter(reader=reader)).order_by(
+        "-submitted_at", "-id"
+    )
+
+
+def requests_of_library(
+    library: Library, *, status: str | None = None, mode: str | None = None
+) -> QuerySet[BorrowRequest]:
+    requests = BorrowRequest.objects.filter(library=library)
+    if status:
+        requests = requests.filter(status=status)
+    if mode:
+        requests = requests.filter(mode=mode)
+    return _with_details(requests).order_by("queue_number")
+
+
+def pick_list_lines(
+    library: Library, service_point: ServicePoint | None = None, *, unprinted: bool = False
+) -> list[dict]:
+    """Lines still to pick, in shelving order: location, call number, title.
+
+    One query over narrow rows, so a list of thousands of lines builds in milliseconds.
+    """
+    lines = RequestLine.objects.filter(
+        request__library=library,
+        request__status__in=[RequestStatus.SUBMITTED, RequestStatus.PICKING],
+        status=LineStatus.REQUESTED,
+    )
+    if service_point is not None:
+        lines = lines.filter(request__service_point=service_point)
+    if unprinted:
+        lines = lines.filter(pick_slips=None)
+    rows = lines.order_by(
+        "item__location", "item__shelving_key", "record__title", "request_id", "position"
+    ).values(
+        "request_id",
+        "id",
+        "level",
+        "item__barcode",
+        "record__title",
+        "item__call_number",
+        "record__call_number",
+        "item__location",
+        "request__queue_number",
+        "request__mode",
+        "request__service_point__code",
+    )
+    return [
+        {
+            "request": row["request_id"],
+            "line": row["id"],
+            "level": row["level"],
+            "barcode": row["item__barcode"],
+            "title": row["record__title"],
+            "call_number": row["item__call_number"] or row["record__call_number"],
+            "location": row["item__location"],
+            "queue_number": row["request__queue_number"],
+            "mode": row["request__mode"],
+            "service_point": row["request__service_point__code"],
+        }
+        for row in rows
+    ]
+
+
+def runs_visible_to(user, library: Library) -> QuerySet[DeliveryRun]:
+    """Staff see every run of the library; a volunteer only the runs given to them."""
+    runs = DeliveryRun.objects.filter(library=library).select_related("assignee")
+    if is_staff_of(user, library):
+        return runs
+    if StaffRole.VOLUNTEER in roles_at(user, library):
+        return runs.filter(assignee=user)
+    return runs.none()
+
+
+def route_sheet(run: DeliveryRun) -> list[dict]:
+    """The run's stops: one per building (by name), its requests in queue order."""
+    requests = _with_details(run.requests.all()).order_by("building__name", "queue_number")
+    stops: dict[int, dict] = {}
+    for request in requests:
+        stop = stops.setdefault(
+            request.building_id,
+            {"building": request.building, "requests": []},
+        )
+        stop["requests"].append(request)
+    return list(stops.values())
+
+
+# --- statistics --------------------------------------------------------------------------
+
+FIGURES = (
+    "requests",
+    "readers",
+    "titles_requested",
+    "volumes_requested",
+    "fulfilled_requests",
+    "readers_served",
+    "titles_fulfilled",
+    "volumes_fulfilled",
+)
+
+
+def _figures(rows: list[dict], lines: dict[int, list[tuple[int, str]]]) -> dict:
+    readers, served = set(), set()
+    figures = dict.fromkeys(FIGURES, 0)
+    for row in rows:
+        own = lines.get(row["id"], [])
+        figures["requests"] += 1
+        readers.add(row["reader_id"])
+        figures["volumes_requested"] += len(own)
+        figures["titles_requested"] += len({record for record, _ in own})
+        if row["status"] in FULFILLED_STATES:
+            handed = [record for record, status in own if status == LineStatus.HANDED_OVER]
+            figures["fulfilled_requests"] += 1
+            served.add(row["reader_id"])
+            figures["volumes_fulfilled"] += len(handed)
+            figures["titles_fulfilled"] += len(set(handed))
+    figures["readers"] = len(readers)
+    figures["readers_served"] = len(served)
+    return figures
+
+
+def contactless_stats(library: Library, start: dt.date, end: dt.date) -> dict:
+    """API.md's figures for requests submitted from `start` to `end` (inclusive, local
+    dates), by mode and by building, with the median hours to handover and the
+    not-found rate of resolved lines. Two queries."""
+    from django.db.models.functions import TruncDate
+
+    requests = BorrowRequest.objects.annotate(day=TruncDate("submitted_at")).filter(
+        library=library, day__gte=start, day__lte=end
+    )
+    rows = list(
+        requests.values(
+            "id", "reader_id", "status", "mode", "building__name", "submitted_at", "closed_at"
+        )
+    )
+    lines: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    reasons: dict[str, int] = defaultdict(int)
+    for request_id, record_id, status, reason in RequestLine.objects.filter(
+        request__in=requests.values("id")
+    ).values_list("request_id", "record_id", "status", "not_found_reason"):
+        lines[request_id].append((record_id, status))
+        if status == LineStatus.NOT_FOUND:
+            reasons[reason] += 1
+    by_mode = {mode: _figures([r for r in rows if r["mode"] == mode], lines) for mode in Mode}
+    buildings = sorted({r["building__name"] for r in rows if r["building__name"]})
+    by_building = {
+        name: _figures([r for r in rows if r["building__name"] == name], lines)
+        for name in buildings
+    }
+    hours = [
+        (r["closed_at"] - r["submitted_at"]).total_seconds() / 3600
+        for r in rows
+        if r["status"] in FULFILLED_STATES and r["closed_at"]
+    ]
+    resolved = sum(
+        1
+        for own in lines.values()
+        for _, status in own
+        if status not in (LineStatus.REQUESTED, LineStatus.CANCELLED)
+    )
+    not_found = sum(reasons.values())
+    return {
+        "library": library.code,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        **_figures(rows, lines),
+        "by_mode": {str(mode): figures for mode, figures in by_mode.items()},
+        "by_building": by_building,
+        "median_hours_to_handover": round(statistics.median(hours), 1) if hours else None,
+        "not_found_rate": round(not_found / resolved, 4) if resolved else None,
+        "not_found_by_reason": dict(sorted(reasons.items())),
+        "unfilled_requests": sum(1 for r in rows if r["status"] == RequestStatus.UNFILLED),
+    }
+
+
+def may_see_runs(user, library: Library) -> bool:
+    return is_staff_of(user, library) or StaffRole.VOLUNTEER in roles_at(user, library)
+
+
+def run_for(user, run_id: int) -> DeliveryRun:
+    """A run its viewer may see (staff of the library, or its volunteer); else 404."""
+    if not getattr(user, "is_authenticated", False):
+        raise NotAuthenticated()
+    run = (
+        DeliveryRun.objects.select_related("library", "assignee")
+        .prefetch_related("requests")
+        .filter(pk=run_id)
+        .first()
+    )
+    if run is None or not (is_staff_of(user, run.library) or run.assignee_id == user.pk):
+        raise NotFound("No such delivery run.", code="run_not_found")
+    return run
