@@ -396,6 +396,7 @@ def slot_ics(request, request_id: int):
 @router.get(
     "/libraries/{lib}/service-points/{service_point}/slots",
     response={200: list[FreeSlotOut], **READ_ERRORS},
+    auth=None,
     summary="The pickup slots of a day with their free seats",
 )
 def list_slots(request, lib: str, service_point: str, params: Query[SlotListParams]):
