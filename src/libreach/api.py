@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from libreach.accounts.api import router as accounts_router
 from libreach.accounts.auth import api_auth
 from libreach.catalog.api import router as catalog_router
+from libreach.circulation.api import router as circulation_router
 from libreach.consortium.api import router as consortium_router
 from libreach.contactless.api import router as contactless_router
 from libreach.core.errors import DomainError
@@ -79,3 +80,4 @@ api.add_router("", accounts_router)
 api.add_router("", consortium_router)
 api.add_router("", catalog_router)
 api.add_router("", contactless_router)
+api.add_router("", circulation_router)

@@ -2,13 +2,15 @@
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from libreach.accounts.models import ReaderProfile
+from libreach.accounts.selectors import is_staff_of
 from libreach.catalog.models import Item, ItemStatus
-from libreach.circulation.models import CirculationSettings, Loan, LoanPolicy
-from libreach.consortium.models import Library
+from libreach.circulation.models import BulkExtension, CirculationSettings, Loan, LoanPolicy
+from libreach.consortium.models import Closure, Library
 from libreach.consortium.selectors import OpeningCalendar
+from libreach.core.errors import NotFound
 
 # Used when a library has configured nothing: Koha-like defaults for a Chinese academic
 # library — four weeks, two renewals of four weeks, ten volumes, 0.10 yuan a day
@@ -86,3 +88,43 @@ def chargeable_days(library: Library, due_date: dt.date, returned_on: dt.date) -
         calendar.is_open(first + dt.timedelta(days=n))
         for n in range((returned_on - first).days + 1)
     )
+
+
+def closures_of(library: Library) -> QuerySet[Closure]:
+    """A library's closures, the latest first, with how many loans each moved and put back."""
+    return (
+        Closure.objects.filter(library=library)
+        .annotate(
+            loans_redated=Count("redates"),
+            loans_restored=Count("redates", filter=Q(redates__restored_at__isnull=False)),
+        )
+        .order_by("-start_date", "-id")
+    )
+
+
+def closure_of(library: Library, closure_id: int) -> Closure:
+    closure = closures_of(library).filter(pk=closure_id).select_related("library").first()
+    if closure is None:
+        raise NotFound(
+            f"Library {library.code} has no closure {closure_id}.", code="closure_not_found"
+        )
+    return closure
+
+
+def bulk_extensions_of(library: Library) -> QuerySet[BulkExtension]:
+    return BulkExtension.objects.filter(library=library).select_related("by")
+
+
+def loan_for(user, loan_id: int) -> Loan:
+    """A loan its reader, the checkout library's staff or a consortium admin may see.
+
+    Anyone else gets NotFound, as if it did not exist.
+    """
+    loan = (
+        Loan.objects.select_related("item__record", "library", "reader__user")
+        .filter(pk=loan_id)
+        .first()
+    )
+    if loan is None or not (loan.reader.user_id == user.pk or is_staff_of(user, loan.library)):
+        raise NotFound(f"No loan {loan_id}.", code="loan_not_found")
+    return loan
