@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from libreach.core.demo import load_demo
+from libreach.core.worker import start_thread
 
 
 class Command(BaseCommand):
@@ -41,4 +42,9 @@ class Command(BaseCommand):
         self.stdout.write("")
         if no_serve:
             return
+        # One worker thread beside the server: quarantine release, closures, notices.
+        # A daemon thread, so it ends with the server; runserver without the reloader
+        # keeps it to this one process.
+        start_thread()
+        self.stdout.write("Background worker started.")
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)

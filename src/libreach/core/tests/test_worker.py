@@ -1,0 +1,140 @@
+"""The worker: periodic jobs enqueued once per interval, tasks run from the database, and
+notices sent through the task queue (the outbox)."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import override_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from libreach.catalog import services as catalog_services
+from libreach.catalog.models import Item, ItemStatus
+from libreach.core import periodic
+from libreach.core.models import PeriodicJob
+from libreach.core.notify import queue_notice
+
+DATABASE_TASKS = override_settings(
+    TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+)
+# The worker opens and checks connections as in production: no test-wide transaction.
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def periodic_tasks():
+    return DBTaskResult.objects.filter(task_path="libreach.core.tasks.run_periodic_job")
+
+
+def worker_once() -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("worker", "--once", stdout=out)
+    return out.getvalue()
+
+
+@DATABASE_TASKS
+def test_running_twice_enqueues_each_job_once_per_interval():
+    names = [job.name for job in periodic.jobs()]
+    assert {"release_quarantined", "apply_closures"} <= set(names)
+
+    out = worker_once()
+    assert f"Enqueued {len(names)} periodic job(s)" in out
+    assert periodic_tasks().count() == len(names)
+    assert set(periodic_tasks().values_list("status", flat=True)) == {"SUCCESSFUL"}
+    assert "Enqueued 0 periodic job(s); ran 0 task(s)." in worker_once()
+    assert periodic_tasks().count() == len(names)
+
+    # Once its interval has passed a job is due again: the 5-minute one, not the 10.
+    later = timezone.now() + dt.timedelta(minutes=6)
+    due = periodic.enqueue_due(now=later)
+    assert "release_quarantined" in due and "apply_closures" not in due
+    assert periodic.enqueue_due(now=later) == []
+    assert PeriodicJob.objects.get(name="release_quarantined").last_enqueued_at == later
+
+
+@DATABASE_TASKS
+def test_quarantine_is_released_by_the_worker(consortium):
+    record = catalog_services.create_record(
+        library=consortium.lib,
+        title="呐喊",
+        items=[catalog_services.ItemInput(barcode=b) for b in ("Q1", "Q2")],
+    )
+    now = timezone.now()
+    Item.objects.filter(record=record, barcode="Q1").update(
+        status=ItemStatus.QUARANTINED, quarantine_until=now - dt.timedelta(minutes=1)
+    )
+    Item.objects.filter(record=record, barcode="Q2").update(
+        status=ItemStatus.QUARANTINED, quarantine_until=now + dt.timedelta(hours=1)
+    )
+    worker_once()
+    statuses = dict(Item.objects.filter(record=record).values_list("barcode", "status"))
+    assert statuses == {"Q1": "available", "Q2": "quarantined"}
+
+
+@DATABASE_TASKS
+def test_a_notice_waits_in_the_outbox_until_the_worker_sends_it(consortium):
+    reader = consortium.reader
+    reader.email = "zhang@example.edu.cn"
+    reader.save()
+    context = {"library": "北京大学图书馆", "loans": []}
+    with transaction.atomic():
+        queue_notice(user=reader, template="loans_extended", context=context)
+        assert DBTaskResult.objects.filter(task_path__endswith="send_notice_task").count() == 1
+    # A rolled-back change leaves no notice behind.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue_notice(user=reader, template="loans_extended", context=context)
+        raise RuntimeError("refused")
+    assert DBTaskResult.objects.filter(task_path__endswith="send_notice_task").count() == 1
+    assert mail.outbox == []
+
+    worker_once()
+    assert [m.to for m in mail.outbox] == [["zhang@example.edu.cn"]]
+    assert "北京大学图书馆" in mail.outbox[0].subject
+    worker_once()
+    assert len(mail.outbox) == 1
+
+
+def test_immediate_backend_sends_on_commit(consortium):
+    reader = consortium.reader
+    reader.email = "zhang@example.edu.cn"
+    reader.save()
+    with transaction.atomic():
+        queue_notice(user=reader, template="loans_extended", context={"library": "X", "loans": []})
+        assert mail.outbox == []
+    assert len(mail.outbox) == 1
+    assert not DBTaskResult.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+def test_a_job_claimed_by_another_worker_is_skipped():
+    periodic.enqueue_due()  # creates the rows and stamps them
+    PeriodicJob.objects.update(last_enqueued_at=None)
+    locked, release = threading.Event(), threading.Event()
+
+    def other_worker():
+        with transaction.atomic():
+            PeriodicJob.objects.select_for_update().get(name="apply_closures")
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        enqueued = periodic.enqueue_due()
+    finally:
+        release.set()
+        thread.join()
+    assert "apply_closures" not in enqueued and "release_quarantined" in enqueued
+
+
+def test_register_refuses_a_non_positive_interval():
+    with pytest.raises(ValueError):
+        periodic.register("never", every=dt.timedelta(0), func_path="builtins.print")
+    assert periodic.job("never") is None
