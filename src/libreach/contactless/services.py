@@ -128,7 +128,7 @@ def _move(request: BorrowRequest, trigger: str, who: str, at) -> None:
 def _lock_request(request_id: int) -> BorrowRequest:
     try:
         return (
-            BorrowRequest.objects.select_for_update()
+            BorrowRequest.objects.select_for_update(of=("self",))
             .select_related("library", "reader", "reader__user", "run")
             .get(pk=request_id)
         )
@@ -163,7 +163,7 @@ def _require(role: str, allowed: set[str], action: str) -> None:
 
 def _line(request: BorrowRequest, line_id: int) -> RequestLine:
     line = (
-        RequestLine.objects.select_for_update()
+        RequestLine.objects.select_for_update(of=("self",))
         .select_related("item", "record")
         .filter(request=request, pk=line_id)
         .first()
@@ -391,7 +391,11 @@ def submit_request(
         raise PermissionDenied("Only a reader with a library card can request books.")
     # One submission at a time per library: the queue number and the copies it takes.
     library = Library.objects.select_for_update().get(pk=library.pk)
-    reader = ReaderProfile.objects.select_for_update().select_related("building").get(pk=reader.pk)
+    reader = (
+        ReaderProfile.objects.select_for_update(of=("self",))
+        .select_related("building")
+        .get(pk=reader.pk)
+    )
     building, service_point = _validate_place(
         library=library,
         reader=reader,
@@ -601,7 +605,7 @@ def stage(*, request_id: int, by: User, shelf_slot: str | None = None, at=None) 
     at = at or timezone.now()
     request = _staff_request(request_id, by, "stage")
     request_next(request.status, Trigger.STAGE, request.mode, STAFF)
-    lines = list(request.lines.select_for_update().select_related("item"))
+    lines = list(request.lines.select_for_update(of=("self",)).select_related("item"))
     waiting = [line for line in lines if line.status == LineStatus.REQUESTED]
     if waiting:
         raise Conflict(
@@ -766,7 +770,7 @@ def handover(
         ):
             raise PermissionDenied("The proxy's ID number does not match.", code="wrong_proxy_id")
     lines = list(
-        request.lines.select_for_update()
+        request.lines.select_for_update(of=("self",))
         .filter(status=LineStatus.STAGED)
         .select_related("item")
         .order_by("position")
