@@ -255,4 +255,82 @@ def load_demo(*, stdout=None) -> list[Login]:
                 result = import_marc(library=library, path=handle.name)
             if stdout:
                 stdout.write(f"  {library.code}: {label}: {result.summary()}")
+    _ensure_contactless(libraries[0])
     return logins
+
+
+def _ensure_contactless(library: Library) -> None:
+    """A morning at the desk: requests in each state, one delivery run for the volunteer.
+
+    Made through the services, as readers and staff would, and only once.
+    """
+    from django.utils import timezone
+
+    from libreach.catalog.models import ItemStatus
+    from libreach.contactless import services
+    from libreach.contactless.models import BorrowRequest
+
+    if BorrowRequest.objects.filter(library=library).exists():
+        return
+    staff = User.objects.get(username=f"{library.code.lower()}-circ")
+    volunteer = User.objects.get(username=f"{library.code.lower()}-vol")
+    readers = list(User.objects.filter(reader__library=library).order_by("reader__card_number"))
+    # Chinese records with an available copy, in a stable order.
+    records = list(
+        Record.objects.filter(library=library, language="chi", items__status=ItemStatus.AVAILABLE)
+        .order_by("id")
+        .distinct()[:12]
+    )
+    if len(records) < 12 or len(readers) < 3:
+        return
+    now = timezone.now()
+    point = ServicePoint.objects.filter(library=library, is_pickup=True).order_by("code").first()
+
+    def request(reader, mode, books, hours_ago, **extra):
+        return services.submit_request(
+            user=reader,
+            library=library,
+            mode=mode,
+            lines=[services.LineSpec(record_id=r.id) for r in books],
+            service_point_code=None if mode == "delivery" else point.code,
+            at=now - dt.timedelta(hours=hours_ago),
+            **extra,
+        )
+
+    def pick(req, not_found=()):
+        for line in req.lines.order_by("position"):
+            if line.record_id in not_found:
+                services.mark_not_found(
+                    request_id=req.pk, line_id=line.pk, by=staff, reason="not_on_shelf"
+                )
+            else:
+                services.mark_found(request_id=req.pk, line_id=line.pk, by=staff)
+
+    delivered = request(readers[0], "delivery", records[0:2], 30)
+    pick(delivered)
+    services.disinfect(request_id=delivered.pk, by=staff, method="uv", minutes=30)
+    services.stage(request_id=delivered.pk, by=staff)
+    services.dispatch(request_id=delivered.pk, by=staff)
+    services.handover(request_id=delivered.pk, by=staff, pickup_code=delivered.pickup_code)
+
+    on_the_way = request(readers[1], "delivery", records[2:4], 20)
+    pick(on_the_way, not_found={records[3].id})
+    services.disinfect(request_id=on_the_way.pk, by=staff, method="uv", minutes=30)
+    services.stage(request_id=on_the_way.pk, by=staff)
+    run = services.create_run(library=library, by=staff, assignee=volunteer)
+    services.dispatch_run(run_id=run.pk, by=volunteer)
+
+    waiting = request(readers[2], "pickup", records[4:6], 6)
+    pick(waiting)
+    services.disinfect(request_id=waiting.pk, by=staff, method="wipe", minutes=10)
+    services.stage(request_id=waiting.pk, by=staff)
+
+    request(
+        readers[0],
+        "proxy",
+        records[6:7],
+        3,
+        proxy=services.Proxy("陈静", "110101199203154321"),
+    )
+    request(readers[1], "delivery", records[7:10], 2)
+    request(readers[2], "pickup", records[10:12], 1)

@@ -7,13 +7,23 @@ from libreach.accounts.models import ReaderProfile, StaffMembership
 from libreach.catalog.models import Item, Record
 from libreach.catalog.selectors import search_records
 from libreach.consortium.models import Building, Library, ServicePoint
+from libreach.contactless.models import BorrowRequest, DeliveryRun
 from libreach.core.demo import PASSWORD, load_demo
 
 
 def counts():
     return [
         m.objects.count()
-        for m in (Library, Building, ServicePoint, ReaderProfile, StaffMembership, Record, Item)
+        for m in (
+            Library,
+            Building,
+            ServicePoint,
+            ReaderProfile,
+            StaffMembership,
+            Record,
+            Item,
+            BorrowRequest,
+        )
     ]
 
 
@@ -45,6 +55,11 @@ def test_demo_consortium(db):
     # The catalogue is searchable.
     assert "红楼梦" in [r.title for r in search_records(query="红楼").results]
     assert search_records(query="I247.5").count > 0
+
+    # A morning at JHU's desk: requests in every state of the flow, one run out.
+    statuses = set(BorrowRequest.objects.values_list("status", flat=True))
+    assert statuses == {"delivered", "out_for_delivery", "awaiting_pickup", "submitted"}
+    assert DeliveryRun.objects.get().assignee.username == "jhu-vol"
 
     # Loading again changes nothing.
     before = counts()
