@@ -278,7 +278,12 @@ def _validate_place(
 
 
 def _resolve_lines(library: Library, specs: list[LineSpec]) -> list[tuple[str, Record, Item]]:
-    """Each spec to (level, record, copy held), locking the copies; refuses duplicates."""
+    """Each spec to (level, record, copy held), locking the copies; refuses duplicates.
+
+    A duplicate is a second line for the same copy, or a second record-level line for
+    the same record. Item-level lines for different copies of one record are allowed:
+    that is how a reader asks for volumes 1 and 2 of a multi-volume work (一种两册).
+    """
     if not specs:
         raise RuleViolation("A request needs at least one book.", code="no_lines")
     if len(specs) > MAX_LINES:
@@ -292,7 +297,8 @@ def _resolve_lines(library: Library, specs: list[LineSpec]) -> list[tuple[str, R
         .filter(library=library, barcode__in=barcodes)
     }
     records = {r.pk: r for r in Record.objects.filter(library=library, pk__in=record_ids)}
-    resolved: list[tuple[str, Record, Item]] = []
+    resolved: list[tuple[str, Record, Item | None]] = []
+    seen_items: set[int] = set()
     seen_records: set[int] = set()
     for spec in specs:
         if spec.barcode:
@@ -311,19 +317,24 @@ def _resolve_lines(library: Library, specs: list[LineSpec]) -> list[tuple[str, R
                     code="record_not_found",
                 )
             item, level = None, RequestLine.Level.RECORD
-        if record.pk in seen_records:
+        seen = seen_items if item is not None else seen_records
+        key = item.pk if item is not None else record.pk
+        if key in seen:
+            what = f"Copy {item.barcode}" if item is not None else f"《{record.title}》"
             raise RuleViolation(
-                f"《{record.title}》 is asked for twice in this request.", code="duplicate_line"
+                f"{what} is asked for twice in this request.", code="duplicate_line"
             )
-        seen_records.add(record.pk)
+        seen.add(key)
         resolved.append((level, record, item))
     out = []
     for level, record, item in resolved:
         if item is None:
-            # Any available copy; FOR UPDATE re-checks the status after a wait on PostgreSQL.
+            # Any available copy but those the request's own item-level lines name;
+            # FOR UPDATE re-checks the status after a wait on PostgreSQL.
             item = (
                 Item.objects.select_for_update()
                 .filter(record=record, status=ItemStatus.AVAILABLE, loanable=True)
+                .exclude(pk__in=seen_items)
                 .order_by("shelving_key", "barcode")
                 .first()
             )
@@ -338,11 +349,17 @@ def _resolve_lines(library: Library, specs: list[LineSpec]) -> list[tuple[str, R
                 f"Item {item.barcode} is {item.get_status_display()}, not available now.",
                 code="item_unavailable",
             )
+        seen_items.add(item.pk)
         out.append((level, record, item))
     return out
 
 
-def _check_limits(library: Library, reader: ReaderProfile, records: list[Record]) -> None:
+def _check_limits(
+    library: Library, reader: ReaderProfile, resolved: list[tuple[str, Record, Item]]
+) -> None:
+    """Within policy, and nothing the reader already has or has asked for: the same
+    copy for an item-level line; the same record (any copy held by a record-level
+    line, or on loan) for a record-level line."""
     policy = circulation_selectors.policy_for(library, reader.reader_type)
     held = RequestLine.objects.filter(
         request__reader=reader,
@@ -350,16 +367,27 @@ def _check_limits(library: Library, reader: ReaderProfile, records: list[Record]
         status__in=HOLDING_LINE_STATES,
     )
     open_loans = Loan.objects.filter(reader=reader, returned_at=None)
-    if open_loans.count() + held.count() + len(records) > policy.max_open_loans:
+    if open_loans.count() + held.count() + len(resolved) > policy.max_open_loans:
         raise RuleViolation(
             f"Loans and requested books together may not exceed {policy.max_open_loans}.",
             code="too_many_loans",
         )
-    ids = [r.pk for r in records]
-    twice = held.filter(record_id__in=ids).values_list("record__title", flat=True).first()
-    if twice is None:
+    items = [item.pk for level, _, item in resolved if level == RequestLine.Level.ITEM]
+    records = [record.pk for level, record, _ in resolved if level == RequestLine.Level.RECORD]
+    twice = None
+    if items:
         twice = (
-            open_loans.filter(item__record_id__in=ids)
+            held.filter(item_id__in=items).values_list("record__title", flat=True).first()
+            or open_loans.filter(item_id__in=items)
+            .values_list("item__record__title", flat=True)
+            .first()
+        )
+    if twice is None and records:
+        twice = (
+            held.filter(level=RequestLine.Level.RECORD, record_id__in=records)
+            .values_list("record__title", flat=True)
+            .first()
+            or open_loans.filter(item__record_id__in=records)
             .values_list("item__record__title", flat=True)
             .first()
         )
@@ -407,7 +435,7 @@ def submit_request(
     if slot_start is not None and mode not in PICKUP_MODES:
         raise RuleViolation("Only a pickup books a slot.", code="slot_not_allowed")
     resolved = _resolve_lines(library, lines)
-    _check_limits(library, reader, [record for _, record, _ in resolved])
+    _check_limits(library, reader, resolved)
     last = BorrowRequest.objects.filter(library=library).aggregate(n=Max("queue_number"))["n"]
     request = BorrowRequest.objects.create(
         library=library,
