@@ -1,0 +1,175 @@
+"""Staff desk pages of circulation: the quarantine board, and closures with bulk extension.
+
+Views only translate: a form parses, a service decides, a DomainError becomes a message.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+
+from libreach.accounts.models import ReaderType
+from libreach.catalog.models import Item
+from libreach.circulation import closures, selectors, services
+from libreach.consortium.models import Library
+from libreach.core.desk import desk_view
+from libreach.core.errors import DomainError, NotFound
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ClosureForm(forms.Form):
+    start_date = forms.DateField(label=gettext_lazy("First closed day"), widget=DATE)
+    end_date = forms.DateField(label=gettext_lazy("Last closed day"), widget=DATE)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
+    stops_counter_loans = forms.BooleanField(
+        label=gettext_lazy("Stop over-the-counter loans"), required=False, initial=True
+    )
+
+
+class ExtensionForm(forms.Form):
+    reader_type = forms.ChoiceField(
+        label=gettext_lazy("Reader type"),
+        choices=[("", gettext_lazy("All reader types")), *ReaderType.choices],
+        required=False,
+    )
+    due_from = forms.DateField(label=gettext_lazy("Due from"), widget=DATE)
+    due_to = forms.DateField(label=gettext_lazy("Due to"), widget=DATE)
+    new_due_date = forms.DateField(label=gettext_lazy("New due date"), widget=DATE)
+
+
+# --- quarantine -------------------------------------------------------------------
+
+
+@desk_view()
+def quarantine(request: HttpRequest, library: Library) -> HttpResponse:
+    return render(
+        request,
+        "circulation/quarantine.html",
+        {
+            "library": library,
+            "items": selectors.quarantined_items(library),
+            "hours": selectors.quarantine_hours(library),
+        },
+    )
+
+
+@require_POST
+@desk_view()
+def release(request: HttpRequest, library: Library, barcode: str) -> HttpResponse:
+    item = Item.objects.filter(library=library, barcode=barcode).first()
+    if item is None:
+        raise Http404("No such item.")
+    try:
+        services.release_item(item=item, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, _("%(barcode)s is back on the shelf.") % {"barcode": barcode})
+    return redirect("desk:quarantine", lib=library.code)
+
+
+# --- closures and bulk extension ---------------------------------------------------
+
+
+def _closures_page(request, library, *, closure_form=None, extension_form=None, preview=None):
+    return render(
+        request,
+        "circulation/closures.html",
+        {
+            "library": library,
+            "closures": selectors.closures_of(library),
+            "extensions": selectors.bulk_extensions_of(library)[:10],
+            "closure_form": closure_form or ClosureForm(),
+            "extension_form": extension_form or ExtensionForm(),
+            "preview": preview,
+        },
+        status=422 if (closure_form or extension_form) and preview is None else 200,
+    )
+
+
+@desk_view()
+def closures_page(request: HttpRequest, library: Library) -> HttpResponse:
+    return _closures_page(request, library)
+
+
+@require_POST
+@desk_view()
+def declare_closure(request: HttpRequest, library: Library) -> HttpResponse:
+    form = ClosureForm(request.POST)
+    if not form.is_valid():
+        return _closures_page(request, library, closure_form=form)
+    try:
+        closure = closures.declare_closure(library=library, by=request.user, **form.cleaned_data)
+    except DomainError as error:
+        form.add_error(None, error.detail)
+        return _closures_page(request, library, closure_form=form)
+    # Synchronous, as in the API; the worker finishes a run a crash cuts short.
+    moved = closures.apply_closure(closure=closure)
+    messages.success(
+        request,
+        ngettext(
+            "Closure declared; %(count)d loan re-dated.",
+            "Closure declared; %(count)d loans re-dated.",
+            moved,
+        )
+        % {"count": moved},
+    )
+    return redirect("desk:closures", lib=library.code)
+
+
+@require_POST
+@desk_view()
+def lift_closure(request: HttpRequest, library: Library, closure_id: int) -> HttpResponse:
+    try:
+        closure = selectors.closure_of(library, closure_id)
+    except NotFound:
+        raise Http404("No such closure.") from None
+    try:
+        restored = closures.lift_closure(closure=closure, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Closure lifted; %(count)d loan is due on its original date again.",
+                "Closure lifted; %(count)d loans are due on their original dates again.",
+                restored,
+            )
+            % {"count": restored},
+        )
+    return redirect("desk:closures", lib=library.code)
+
+
+@require_POST
+@desk_view()
+def bulk_extension(request: HttpRequest, library: Library) -> HttpResponse:
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        return _closures_page(request, library, extension_form=form)
+    args = {"library": library, "by": request.user, **form.cleaned_data}
+    args["reader_type"] = args["reader_type"] or None
+    try:
+        if request.POST.get("action") != "apply":
+            count = closures.preview_bulk_extension(**args)
+            return _closures_page(request, library, extension_form=form, preview=count)
+        count = closures.apply_bulk_extension(**args)
+    except DomainError as error:
+        form.add_error(None, error.detail)
+        return _closures_page(request, library, extension_form=form)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d loan extended; its reader has been told.",
+            "%(count)d loans extended; their readers have been told.",
+            count,
+        )
+        % {"count": count},
+    )
+    return redirect("desk:closures", lib=library.code)
