@@ -1,0 +1,135 @@
+"""Reads only the staff desk pages need, beside `selectors.py`: which pick-list lines a
+printed slip already carried, a slip's lines, how many requests wait in each state, the
+buildings a delivery run can serve, and who can take a run."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from libreach.accounts.models import StaffMembership, StaffRole, User
+from libreach.accounts.selectors import STAFF_ROLES
+from libreach.consortium.models import Library
+from libreach.contactless.models import (
+    BorrowRequest,
+    Mode,
+    PickSlip,
+    RequestLine,
+    RequestStatus,
+)
+from libreach.core.errors import NotFound
+
+CLOSED_STATES = (
+    RequestStatus.DELIVERED,
+    RequestStatus.COLLECTED,
+    RequestStatus.CANCELLED,
+    RequestStatus.UNFILLED,
+    RequestStatus.EXPIRED,
+)
+
+
+def printed_lines(line_ids: list[int]) -> dict[int, PickSlip]:
+    """For each of `line_ids` already on a printed slip: the last slip that carried it."""
+    if not line_ids:
+        return {}
+    through = PickSlip.lines.through
+    rows = (
+        through.objects.filter(requestline_id__in=line_ids)
+        .select_related("pickslip")
+        .order_by("pickslip__printed_at", "pickslip_id")
+    )
+    return {row.requestline_id: row.pickslip for row in rows}
+
+
+def recent_pick_slips(library: Library, *, limit: int = 5) -> list[PickSlip]:
+    return list(
+        PickSlip.objects.filter(library=library)
+        .select_related("service_point", "printed_by")
+        .annotate(line_count=Count("lines"))
+        .order_by("-printed_at", "-id")[:limit]
+    )
+
+
+def pick_slip(library: Library, slip_id: int) -> PickSlip:
+    slip = (
+        PickSlip.objects.select_related("library", "service_point", "printed_by")
+        .filter(library=library, pk=slip_id)
+        .first()
+    )
+    if slip is None:
+        raise NotFound("No such pick slip.", code="pick_slip_not_found")
+    return slip
+
+
+def pick_slip_lines(slip: PickSlip) -> list[dict]:
+    """The slip's lines in shelving order (as printed), whatever became of them since."""
+    rows = (
+        RequestLine.objects.filter(pick_slips=slip)
+        .order_by("item__location", "item__shelving_key", "record__title", "request_id", "position")
+        .values(
+            "request_id",
+            "id",
+            "level",
+            "status",
+            "item__barcode",
+            "record__title",
+            "item__call_number",
+            "record__call_number",
+            "item__location",
+            "request__queue_number",
+            "request__mode",
+        )
+    )
+    return [
+        {
+            "request": row["request_id"],
+            "line": row["id"],
+            "level": row["level"],
+            "status": row["status"],
+            "barcode": row["item__barcode"],
+            "title": row["record__title"],
+            "call_number": row["item__call_number"] or row["record__call_number"],
+            "location": row["item__location"],
+            "queue_number": row["request__queue_number"],
+            "mode": row["request__mode"],
+        }
+        for row in rows
+    ]
+
+
+def status_counts(library: Library) -> dict[str, int]:
+    """Requests of the library per status, in one query."""
+    rows = (
+        BorrowRequest.objects.filter(library=library)
+        .values("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return dict(rows)
+
+
+def closed_requests(requests: QuerySet[BorrowRequest]) -> QuerySet[BorrowRequest]:
+    return requests.filter(status__in=CLOSED_STATES).order_by("-closed_at", "-id")
+
+
+def ready_delivery_buildings(library: Library) -> list[dict]:
+    """Buildings with ready delivery requests no run has taken yet, with their counts."""
+    rows = (
+        BorrowRequest.objects.filter(
+            library=library, mode=Mode.DELIVERY, status=RequestStatus.READY, run=None
+        )
+        .values("building__code", "building__name")
+        .annotate(n=Count("id"))
+        .order_by("building__name")
+    )
+    return [
+        {"code": row["building__code"], "name": row["building__name"], "requests": row["n"]}
+        for row in rows
+    ]
+
+
+def run_assignees(library: Library) -> QuerySet[User]:
+    """Staff and volunteers of the library: who can take a delivery run."""
+    ids = StaffMembership.objects.filter(
+        library=library, role__in=[*STAFF_ROLES, StaffRole.VOLUNTEER]
+    ).values("user_id")
+    return User.objects.filter(Q(pk__in=ids), is_active=True).order_by("name", "username")
