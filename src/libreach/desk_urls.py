@@ -4,7 +4,6 @@ from django.urls import path
 
 from libreach.circulation.desk_urls import urlpatterns as circulation_desk_urls
 from libreach.contactless.desk_urls import urlpatterns as contactless_desk_urls
-from libreach.contactless.desk_urls import urlpatterns as contactless_desk_urls
 from libreach.core import desk
 
 app_name = "desk"
@@ -12,7 +11,6 @@ app_name = "desk"
 urlpatterns = [
     path("", desk.desk_home, name="home"),
     path("<str:lib>/", desk.library_home, name="library"),
-    *contactless_desk_urls,
     *contactless_desk_urls,
     *circulation_desk_urls,
 ]
