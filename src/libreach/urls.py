@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("desk/", include("libreach.desk_urls")),
+    path("", include("libreach.contactless.urls")),
     path("", include("libreach.catalog.urls")),
 ]

@@ -1,0 +1,601 @@
+"""Reader pages of contactless borrowing: the basket, the request form, my requests and
+one request with its pickup code, timeline, slot and cancel.
+
+Views only translate: parse the form, call `basket`, `services`, `slots` or
+`selectors`, and render. Refusals (DomainError) come back to the reader in their own
+language, on the page they were on, with nothing they typed lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from libreach.accounts.selectors import reader_profile
+from libreach.circulation import selectors as circulation_selectors
+from libreach.consortium.selectors import buildings_of, library_by_code, service_points_of
+from libreach.contactless import basket, selectors, services, slots
+from libreach.contactless.models import (
+    OPEN_REQUEST_STATES,
+    PICKUP_MODES,
+    BorrowRequest,
+    DisinfectionMethod,
+    Mode,
+    NotFoundReason,
+    RequestStatus,
+)
+from libreach.contactless.transitions import READER
+from libreach.core.errors import DomainError, NotFound
+
+# Days of pickup slots offered (today and the next ones); the service allows booking
+# further ahead, but a phone screen shows a few days well.
+SLOT_DAYS = 4
+REQUESTS_PER_PAGE = 20
+# The reader may cancel until the books are ready (transitions.REQUEST_TABLE).
+READER_CANCELS = (RequestStatus.SUBMITTED, RequestStatus.PICKING)
+
+
+# --- errors in the reader's language ------------------------------------------------------
+
+ERRORS = {
+    "building_required": gettext_lazy(
+        "Choose the building to deliver to: your card has none at this library."
+    ),
+    "building_not_found": gettext_lazy("That building is not on this library's list."),
+    "no_service_point": gettext_lazy(
+        "This library has no service point to prepare deliveries at yet."
+    ),
+    "service_point_required": gettext_lazy("Choose the service point to pick the books up at."),
+    "service_point_not_found": gettext_lazy("That service point is not on this library's list."),
+    "not_a_pickup_point": gettext_lazy("Books cannot be picked up there: choose a pickup point."),
+    "proxy_required": gettext_lazy("A proxy pickup needs the proxy's name and ID number."),
+    "proxy_not_allowed": gettext_lazy("Only a proxy pickup names a proxy."),
+    "slot_not_allowed": gettext_lazy("Only a pickup books a time slot."),
+    "no_lines": gettext_lazy("Your basket has no books from this library."),
+    "item_not_found": gettext_lazy(
+        "A book in your basket is no longer in the catalogue: remove it and try again."
+    ),
+    "record_not_found": gettext_lazy(
+        "A book in your basket is no longer in the catalogue: remove it and try again."
+    ),
+    "item_not_loanable": gettext_lazy("A copy in your basket is not for loan: remove it."),
+    "invalid_slot": gettext_lazy("That time is not a pickup slot: choose one from the list."),
+    "slot_in_past": gettext_lazy("That slot has already begun: choose a later one."),
+    "slot_full": gettext_lazy("That pickup slot has just filled up: choose another."),
+    "request_closed": gettext_lazy("This request is closed and needs no pickup slot."),
+    "not_authenticated": gettext_lazy("Please sign in first."),
+    "forbidden": gettext_lazy("Only a reader with a library card can request books."),
+}
+
+
+def reader_message(exc: DomainError, *, reader=None, library=None) -> str:
+    """A refusal as a sentence in the reader's language (the services speak English)."""
+    title = re.search(r"《(.+?)》", exc.detail)
+    title = title.group(1) if title else None
+    if exc.code == "item_unavailable":
+        if title:
+            return _("《%(title)s》 is no longer available: remove it or try again later.") % {
+                "title": title
+            }
+        return _("A book in your basket is no longer available: remove it or try again later.")
+    if exc.code == "duplicate_line":
+        if title:
+            return _("You already have 《%(title)s》 on loan or requested.") % {"title": title}
+        return _("You already have one of these books on loan or requested.")
+    if exc.code == "too_many_lines":
+        return _("At most %(n)d books per request.") % {"n": services.MAX_LINES}
+    if exc.code == "slot_too_far":
+        return _("Pickup slots can be booked at most %(n)d days ahead.") % {
+            "n": slots.BOOKING_HORIZON_DAYS
+        }
+    if exc.code == "too_many_loans":
+        if reader is not None and library is not None:
+            limit = circulation_selectors.policy_for(library, reader.reader_type).max_open_loans
+            return _(
+                "Your loans and requested books together may not exceed %(n)d: "
+                "remove some books from the basket."
+            ) % {"n": limit}
+        return _("Your loans and requested books together would exceed your limit.")
+    if exc.code in ERRORS:
+        return str(ERRORS[exc.code])
+    return exc.detail
+
+
+def _back(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _reader(request):
+    return reader_profile(request.user)
+
+
+# --- pickup slots as the forms offer them -------------------------------------------------
+
+
+@dataclass
+class SlotChoice:
+    value: str  # "<service point code>|<ISO start>"
+    start: dt.datetime
+    end: dt.datetime
+    free: int
+
+    @property
+    def full(self) -> bool:
+        return self.free <= 0
+
+
+def slot_value(code: str, start: dt.datetime) -> str:
+    return f"{code}|{timezone.localtime(start).isoformat()}"
+
+
+def parse_slot(value: str) -> tuple[str, dt.datetime] | None:
+    code, _sep, start = (value or "").partition("|")
+    try:
+        parsed = dt.datetime.fromisoformat(start)
+    except ValueError:
+        return None
+    if not code or timezone.is_naive(parsed):
+        return None
+    return code, parsed
+
+
+def slot_days(
+    points, *, chosen: str = "", now: dt.datetime | None = None, days: int = SLOT_DAYS
+) -> list[dict]:
+    """For each pickup point: the coming days that have slots, each slot with its free
+    seats (slots that have begun are left out). The day of the `chosen` slot, else the
+    first day with a free seat, is marked `open`."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    out = []
+    for point in points:
+        point_days = []
+        for offset in range(days):
+            day = today + dt.timedelta(days=offset)
+            choices = [
+                SlotChoice(slot_value(point.code, s.start), s.start, s.end, s.free)
+                for s in slots.slots_on(point, day)
+                if s.start > now
+            ]
+            if choices:
+                point_days.append(
+                    {
+                        "date": day,
+                        "offset": offset,
+                        "slots": choices,
+                        "free": sum(c.free for c in choices),
+                    }
+                )
+        opened = next(
+            (d for d in point_days if any(c.value == chosen for c in d["slots"])), None
+        ) or next((d for d in point_days if d["free"]), None)
+        for d in point_days:
+            d["open"] = d is opened
+        out.append({"point": point, "days": point_days})
+    return out
+
+
+# --- the basket ---------------------------------------------------------------------------
+
+
+@require_POST
+def basket_add(request):
+    back = _back(request, reverse("contactless:basket"))
+    if not request.user.is_authenticated:
+        # Back to the page the reader was on once signed in; they tap "add" again there.
+        return redirect_to_login(back)
+    if _reader(request) is None:
+        messages.error(request, _("Only a reader with a library card can borrow books."))
+        return redirect(back)
+    try:
+        record_id = int(request.POST["record"]) if request.POST.get("record") else None
+        item_id = int(request.POST["item"]) if request.POST.get("item") else None
+    except ValueError:
+        record_id = item_id = None
+    if record_id is None and item_id is None:
+        messages.error(request, _("Choose a book to add."))
+        return redirect(back)
+    try:
+        line = basket.add(request.session, record_id=record_id, item_id=item_id)
+    except DomainError as exc:
+        messages.error(request, exc.detail)  # basket.add speaks the reader's language
+        return redirect(back)
+    if line.item is not None:
+        text = _("Copy %(barcode)s of 《%(title)s》 is in your basket.") % {
+            "barcode": line.item.barcode,
+            "title": line.record.title,
+        }
+    else:
+        text = _("《%(title)s》 is in your basket.") % {"title": line.record.title}
+    messages.success(request, text)
+    return redirect(back)
+
+
+@require_POST
+@login_required
+def basket_remove(request):
+    if basket.remove(request.session, request.POST.get("line", "")):
+        messages.success(request, _("Removed from your basket."))
+    return redirect(_back(request, reverse("contactless:basket")))
+
+
+@require_GET
+@login_required
+def basket_page(request):
+    groups = basket.groups(request.session)
+    return render(
+        request,
+        "contactless/basket.html",
+        {"groups": groups, "count": sum(len(g.lines) for g in groups)},
+    )
+
+
+# --- the request form ---------------------------------------------------------------------
+
+
+class RequestForm(forms.Form):
+    mode = forms.ChoiceField(choices=Mode.choices, widget=forms.RadioSelect)
+    building = forms.ChoiceField(required=False)
+    service_point = forms.ChoiceField(required=False)
+    slot = forms.CharField(required=False, max_length=80)
+    proxy_name = forms.CharField(required=False, max_length=150)
+    proxy_id_number = forms.CharField(required=False, max_length=40)
+
+    def __init__(self, *args, buildings, points, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["building"].choices = [(b.code, b.name) for b in buildings]
+        self.fields["service_point"].choices = [(p.code, p.name) for p in points]
+
+    def clean(self):
+        data = super().clean()
+        mode = data.get("mode")
+        if mode == Mode.DELIVERY and not data.get("building"):
+            self.add_error("building", _("Choose the building to deliver to."))
+        if mode in PICKUP_MODES and not data.get("service_point"):
+            self.add_error("service_point", _("Choose where to pick the books up."))
+        slot = parse_slot(data.get("slot", "")) if data.get("slot") else None
+        if data.get("slot") and slot is None:
+            self.add_error("slot", _("Choose a pickup slot from the list."))
+        if mode == Mode.PICKUP and not data.get("slot"):
+            self.add_error("slot", _("Choose a time slot to pick the books up in."))
+        if (
+            mode in PICKUP_MODES
+            and slot is not None
+            and data.get("service_point")
+            and slot[0] != data["service_point"]
+        ):
+            self.add_error("slot", _("That slot is at another pickup point: choose again."))
+        data["slot_start"] = slot[1] if slot and mode in PICKUP_MODES else None
+        if mode == Mode.PROXY:
+            if not data.get("proxy_name", "").strip():
+                self.add_error("proxy_name", _("Give the proxy's name."))
+            if len("".join(data.get("proxy_id_number", "").split())) < 4:
+                self.add_error(
+                    "proxy_id_number", _("Give the proxy's ID number (at least 4 characters).")
+                )
+        return data
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def request_form(request, lib: str):
+    reader = _reader(request)
+    if reader is None:
+        messages.error(request, _("Only a reader with a library card can borrow books."))
+        return redirect("contactless:basket")
+    try:
+        library = library_by_code(lib)
+    except NotFound:
+        raise Http404 from None
+    group = basket.group_of(request.session, library.code)
+    if group is None:
+        messages.info(request, _("Your basket has no books from this library."))
+        return redirect("contactless:basket")
+    buildings = list(buildings_of(library))
+    points = [p for p in service_points_of(library) if p.is_pickup]
+    own_building = (
+        reader.building.code
+        if reader.building_id and reader.building.library_id == library.pk
+        else ""
+    )
+    initial = {
+        "mode": Mode.DELIVERY if buildings else Mode.PICKUP,
+        "building": own_building,
+        "service_point": points[0].code if points else "",
+    }
+    form = RequestForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        buildings=buildings,
+        points=points,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        mode = data["mode"]
+        try:
+            created = services.submit_request(
+                user=request.user,
+                library=library,
+                mode=mode,
+                lines=basket.specs(group),
+                building_code=data["building"] if mode == Mode.DELIVERY else None,
+                service_point_code=data["service_point"] if mode in PICKUP_MODES else None,
+                slot_start=data["slot_start"],
+                proxy=services.Proxy(data["proxy_name"], data["proxy_id_number"])
+                if mode == Mode.PROXY
+                else None,
+            )
+        except DomainError as exc:
+            form.add_error(None, reader_message(exc, reader=reader, library=library))
+            # The basket's availability may have changed: show it as it is now.
+            group = basket.group_of(request.session, library.code) or group
+        else:
+            basket.take(request.session, library.code)
+            messages.success(
+                request,
+                _("Request submitted. Your pickup code is %(code)s.")
+                % {"code": created.pickup_code},
+            )
+            return redirect("contactless:request", request_id=created.pk)
+    chosen_slot = form["slot"].value() or ""
+    return render(
+        request,
+        "contactless/request_form.html",
+        {
+            "library": library,
+            "group": group,
+            "form": form,
+            "buildings": buildings,
+            "points": points,
+            "slot_days": slot_days(points, chosen=chosen_slot),
+            "chosen_slot": chosen_slot,
+            "own_building": own_building,
+            "modes": Mode,
+        },
+        status=200,
+    )
+
+
+# --- my requests ----------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def request_list(request):
+    page = Paginator(selectors.requests_of_reader(request.user), REQUESTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "contactless/request_list.html", {"page": page})
+
+
+def _own_request(request, request_id: int) -> BorrowRequest:
+    """The signed-in reader's own request; anyone else (staff included) gets 404 here."""
+    try:
+        borrow, role = selectors.request_for(request.user, request_id)
+    except DomainError:
+        raise Http404 from None
+    if role != READER:
+        raise Http404
+    return borrow
+
+
+def qr_svg(data: str, label: str) -> str:
+    """`data` as an inline SVG QR code, sized by CSS."""
+    import qrcode
+    import qrcode.image.svg
+
+    svg = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=2).to_string(
+        encoding="unicode"
+    )
+    svg = re.sub(r'\s(width|height)="[^"]*"', "", svg, count=2)
+    label = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return svg.replace("<svg", f'<svg class="qr" role="img" aria-label="{label}"', 1)
+
+
+@dataclass
+class Moment:
+    at: dt.datetime
+    text: str
+    status: str
+
+
+def _disinfection_words(note: str) -> str:
+    method, _sep, rest = note.partition(" ")
+    minutes = rest.split(" ")[0] if rest else ""
+    label = DisinfectionMethod(method).label if method in DisinfectionMethod.values else method
+    if minutes.isdigit():
+        return _("%(method)s, %(minutes)s minutes") % {"method": label, "minutes": minutes}
+    return str(label)
+
+
+def timeline(borrow: BorrowRequest) -> list[Moment]:
+    """The request's history in words for its reader."""
+    lines = {line.pk: line for line in borrow.lines.all()}
+    out = []
+    for event in borrow.history.all():
+        line = lines.get(event.line_id)
+        title = line.record.title if line else ""
+        if event.event == "submitted":
+            text = _("Request submitted")
+        elif event.event == "picking":
+            text = _("The library started looking for your books")
+        elif event.event == "line_found":
+            text = _("Found 《%(title)s》") % {"title": title}
+        elif event.event == "line_not_found":
+            reason = (
+                NotFoundReason(event.note).label
+                if event.note in NotFoundReason.values
+                else event.note
+            )
+            text = _("Not found: 《%(title)s》 (%(reason)s)") % {"title": title, "reason": reason}
+        elif event.event == "disinfected":
+            text = _("Books disinfected (%(how)s)") % {"how": _disinfection_words(event.note)}
+        elif event.event == "ready":
+            if borrow.mode == Mode.DELIVERY:
+                text = _("Books ready, waiting for the delivery run")
+            else:
+                text = _("Books on the hold shelf, slot %(slot)s") % {"slot": event.note}
+        elif event.event == "reader_notified":
+            text = _("You were told the books are ready")
+        elif event.event == "out_for_delivery":
+            text = _("Out for delivery")
+        elif event.event == "delivered":
+            text = _("Delivered and lent to you")
+        elif event.event == "collected":
+            text = _("Collected and lent to you")
+        elif event.event == "cancelled":
+            text = _("Request cancelled")
+        elif event.event == "unfilled":
+            text = _("None of the books could be found")
+        elif event.event == "expired":
+            text = _("Not collected in time: the books went back to the shelf")
+        elif event.event == "slot_booked":
+            try:
+                when = timezone.localtime(dt.datetime.fromisoformat(event.note))
+                text = _("Pickup slot booked: %(when)s") % {"when": when.strftime("%Y-%m-%d %H:%M")}
+            except ValueError:
+                text = _("Pickup slot booked")
+        else:
+            text = event.event.replace("_", " ")
+        out.append(Moment(at=timezone.localtime(event.at), text=text, status=event.status))
+    return out
+
+
+STATUS_WORDS = {
+    RequestStatus.SUBMITTED: gettext_lazy(
+        "Submitted. The library will look for your books on the shelves soon."
+    ),
+    RequestStatus.PICKING: gettext_lazy("The library is looking for your books on the shelves."),
+    RequestStatus.READY: gettext_lazy("Your books are ready."),
+    RequestStatus.OUT_FOR_DELIVERY: gettext_lazy(
+        "Your books are on their way. Show the pickup code when they arrive."
+    ),
+    RequestStatus.DELIVERED: gettext_lazy("Delivered. The books are on loan to you."),
+    RequestStatus.AWAITING_PICKUP: gettext_lazy(
+        "Your books wait on the hold shelf. Show the pickup code at the door."
+    ),
+    RequestStatus.COLLECTED: gettext_lazy("Collected. The books are on loan to you."),
+    RequestStatus.CANCELLED: gettext_lazy("This request was cancelled."),
+    RequestStatus.UNFILLED: gettext_lazy(
+        "Sorry: none of the books could be found. Nothing was lent."
+    ),
+    RequestStatus.EXPIRED: gettext_lazy(
+        "The books were not collected in time and went back to the shelf."
+    ),
+}
+
+
+def _detail_context(borrow: BorrowRequest) -> dict:
+    booking = getattr(borrow, "slot_booking", None)
+    is_open = borrow.status in OPEN_REQUEST_STATES
+    pickup = borrow.mode in PICKUP_MODES
+    context = {
+        "borrow": borrow,
+        "lines": list(borrow.lines.all()),
+        "moments": timeline(borrow),
+        "status_words": STATUS_WORDS.get(borrow.status, ""),
+        "is_open": is_open,
+        "is_pickup": pickup,
+        "may_cancel": borrow.status in READER_CANCELS,
+        "booking": booking,
+        "booking_end": (
+            booking.slot_start + dt.timedelta(minutes=borrow.service_point.slot_minutes)
+            if booking
+            else None
+        ),
+        "may_book": is_open and pickup and borrow.service_point_id is not None,
+    }
+    if is_open:
+        context["qr"] = mark_safe(  # built here from digits only; no reader input inside
+            qr_svg(
+                f"libreach:request:{borrow.pk}:{borrow.pickup_code}",
+                _("QR code of pickup code %(code)s") % {"code": borrow.pickup_code},
+            )
+        )
+    if context["may_book"]:
+        chosen = slot_value(borrow.service_point.code, booking.slot_start) if booking else ""
+        context["slot_days"] = slot_days([borrow.service_point], chosen=chosen)
+        context["chosen_slot"] = chosen
+    return context
+
+
+@require_GET
+@login_required
+def request_detail(request, request_id: int):
+    borrow = _own_request(request, request_id)
+    return render(request, "contactless/request_detail.html", _detail_context(borrow))
+
+
+@require_POST
+@login_required
+def request_cancel(request, request_id: int):
+    borrow = _own_request(request, request_id)
+    try:
+        services.cancel_request(request_id=borrow.pk, by=request.user)
+    except DomainError as exc:
+        if exc.code == "invalid_transition":
+            messages.error(
+                request,
+                _(
+                    "This request can no longer be cancelled: its books are ready or on their "
+                    "way. Ask the library if you do not want them."
+                ),
+            )
+        else:
+            messages.error(request, reader_message(exc))
+    else:
+        messages.success(request, _("Request cancelled. The books go back on the shelf."))
+    return redirect("contactless:request", request_id=borrow.pk)
+
+
+@require_POST
+@login_required
+def request_slot(request, request_id: int):
+    borrow = _own_request(request, request_id)
+    slot = parse_slot(request.POST.get("slot", ""))
+    if slot is None or slot[0] != (borrow.service_point.code if borrow.service_point_id else ""):
+        messages.error(request, _("Choose a pickup slot from the list."))
+        return redirect("contactless:request", request_id=borrow.pk)
+    try:
+        booking = services.book_slot(request_id=borrow.pk, by=request.user, slot_start=slot[1])
+    except DomainError as exc:
+        messages.error(request, reader_message(exc))
+    else:
+        messages.success(
+            request,
+            _("Pickup slot booked: %(when)s.")
+            % {"when": timezone.localtime(booking.slot_start).strftime("%Y-%m-%d %H:%M")},
+        )
+    return redirect("contactless:request", request_id=borrow.pk)
+
+
+@require_GET
+@login_required
+def request_ics(request, request_id: int):
+    borrow = _own_request(request, request_id)
+    if getattr(borrow, "slot_booking", None) is None:
+        raise Http404
+    response = HttpResponse(slots.ics_for(borrow), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="pickup-{borrow.pk}.ics"'
+    return response
