@@ -283,6 +283,7 @@ def request_detail(request, library, request_id: int):
     history = list(borrow.history.all())
     for event in history:
         event.label = EVENTS.get(event.event, event.event)
+        event.note_label = _event_note(event)
     return render(
         request,
         "contactless/desk/request.html",
@@ -317,6 +318,23 @@ def request_detail(request, library, request_id: int):
             "is_pickup": borrow.mode in PICKUP_MODES,
         },
     )
+
+
+def _event_note(event) -> str:
+    """The event's note in words: a not-found reason, a disinfection, a run."""
+    if event.event == "line_not_found" and event.note in NotFoundReason.values:
+        return str(NotFoundReason(event.note).label)
+    if event.event == "disinfected":
+        method, _space, rest = event.note.partition(" ")
+        if method in DisinfectionMethod.values:
+            minutes = rest.removesuffix(" min")
+            return _("%(method)s, %(minutes)s min") % {
+                "method": DisinfectionMethod(method).label,
+                "minutes": minutes,
+            }
+    if event.event == "out_for_delivery" and event.note.startswith("run "):
+        return ""
+    return event.note
 
 
 def _back_to_request(library, request_id: int):
