@@ -13,7 +13,7 @@ except ImportError:  # the `browser` fixture then skips, or fails under CI=true,
     Page = expect = None
 
 from libreach.contactless import services
-from libreach.contactless.models import BorrowRequest, RequestStatus
+from libreach.contactless.models import BorrowRequest, PickSlip, RequestStatus
 from libreach.testing.browser import (
     assert_fits_the_screen,
     assert_tap_targets_are_big_enough,
@@ -70,12 +70,13 @@ def test_staff_pick_disinfect_stage_run_dispatch_hand_over_then_stats(
     screenshot(page, "pick-list")
 
     page.get_by_role("button", name="打印找书单").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("找书单 1")
     expect(page.locator("tbody tr")).to_have_count(2)
+    slip = PickSlip.objects.get()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"找书单 {slip.pk}")
     expect(page.get_by_role("link", name="PDF")).to_be_visible()
     screenshot(page, "pick-slip")
     page.get_by_role("link", name="‹ 找书单").click()
-    expect(rows.nth(0)).to_contain_text("找书单 1")
+    expect(rows.nth(0)).to_contain_text(f"找书单 {slip.pk}")
 
     found_row = page.locator(f"#line-{first.pk}")
     found_row.get_by_role("button", name="找到", exact=True).click()
