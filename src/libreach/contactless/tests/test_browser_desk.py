@@ -70,6 +70,7 @@ def test_staff_pick_disinfect_stage_run_dispatch_hand_over_then_stats(
     screenshot(page, "pick-list")
 
     page.get_by_role("button", name="打印找书单").click()
+    page.wait_for_url(re.compile(r"/desk/PKU/pick-slips/\d+/$"))
     expect(page.locator("tbody tr")).to_have_count(2)
     slip = PickSlip.objects.get()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"找书单 {slip.pk}")
