@@ -243,6 +243,9 @@ def run_for(user, run_id: int) -> DeliveryRun:
         .filter(pk=run_id)
         .first()
     )
-    if run is None or not (is_staff_of(user, run.library) or run.assignee_id == user.pk):
+    if run is None or not (
+        is_staff_of(user, run.library)
+        or (run.assignee_id == user.pk and StaffRole.VOLUNTEER in roles_at(user, run.library))
+    ):
         raise NotFound("No such delivery run.", code="run_not_found")
     return run

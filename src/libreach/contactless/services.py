@@ -759,7 +759,10 @@ def dispatch_run(*, run_id: int, by: User, at=None) -> int:
     """Dispatch every ready request of a run; returns how many left."""
     at = at or timezone.now()
     run = DeliveryRun.objects.select_related("library").filter(pk=run_id).first()
-    if run is None or not (is_staff_of(by, run.library) or run.assignee_id == by.pk):
+    if run is None or not (
+        is_staff_of(by, run.library)
+        or (run.assignee_id == by.pk and StaffRole.VOLUNTEER in roles_at(by, run.library))
+    ):
         raise NotFound("No such delivery run.", code="run_not_found")
     ids = list(
         run.requests.filter(status=RequestStatus.READY).order_by("pk").values_list("pk", flat=True)

@@ -392,6 +392,16 @@ def test_runs_gather_ready_deliveries_and_volunteers_see_only_theirs(shelf):
     assert run.status == DeliveryRun.Status.COMPLETED
 
 
+def test_a_volunteer_who_left_cannot_dispatch_their_old_run(shelf):
+    from libreach.accounts.models import StaffMembership
+
+    _ready(shelf, "红楼梦")
+    run = services.create_run(library=shelf.lib, by=shelf.staff, assignee=shelf.c.volunteer)
+    StaffMembership.objects.filter(user=shelf.c.volunteer).delete()
+    volunteer = type(shelf.c.volunteer).objects.get(pk=shelf.c.volunteer.pk)  # no role cache
+    refused(NotFound, "run_not_found", lambda: services.dispatch_run(run_id=run.pk, by=volunteer))
+
+
 def test_a_volunteer_cannot_touch_requests_outside_their_runs(shelf):
     request = _ready(shelf, "红楼梦")
     refused(
