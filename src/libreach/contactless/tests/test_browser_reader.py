@@ -143,6 +143,18 @@ def test_a_reader_borrows_on_a_phone(phone_page, live_server, shelf):
     expect(page.locator(".request-card").nth(1)).to_contain_text("已提交")
     check_layout(page, "my-requests")
 
+    # The same pages in English.
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My requests")
+    expect(page.locator(".request-card").first).to_contain_text("Cancelled")
+    page.locator(".request-card__link").nth(1).click()
+    expect(page.locator(".status-words")).to_have_text(
+        "Submitted. The library will look for your books on the shelves soon."
+    )
+    expect(page.get_by_role("heading", name="Pickup code")).to_be_visible()
+    expect(page.get_by_role("link", name="Basket (0)")).to_be_visible()
+    check_layout(page, "request-en")
+
 
 def test_a_reader_requests_a_proxy_pickup_on_a_desktop(desktop_page, live_server, shelf):
     page = desktop_page
