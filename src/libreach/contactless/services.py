@@ -464,9 +464,10 @@ def submit_request(
             RequestLine.objects.bulk_create(new_lines)
     except IntegrityError as exc:  # one_holding_line_per_item: another request won the copy
         raise Conflict("A requested copy was just taken.", code="item_unavailable") from exc
+    _event(request, "submitted", user, at)
     if slot_start is not None:
         slots.book(request=request, slot_start=slot_start, at=at)
-    _event(request, "submitted", user, at)
+        _event(request, "slot_booked", user, at, note=timezone.localtime(slot_start).isoformat())
     return request
 
 

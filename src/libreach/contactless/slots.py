@@ -37,45 +37,66 @@ class Slot:
         return max(0, self.capacity - self.booked)
 
 
-def _hours(service_point: ServicePoint, day: dt.date) -> list[tuple[dt.time, dt.time]]:
-    """The service point's own hours that weekday, else its library's."""
-    if CalendarException.objects.filter(
-        library_id=service_point.library_id, date=day, is_closed=True
-    ).exists():
-        return []
-    rows = OpeningHours.objects.filter(library_id=service_point.library_id, weekday=day.weekday())
-    own = list(rows.filter(service_point=service_point).values_list("opens", "closes"))
-    return own or list(rows.filter(service_point=None).values_list("opens", "closes"))
-
-
-def slots_on(service_point: ServicePoint, day: dt.date) -> list[Slot]:
-    """Every slot of `day` at `service_point`, with how many seats are booked."""
+def slots_between(service_point: ServicePoint, first: dt.date, last: dt.date) -> dict:
+    """Every slot from `first` to `last` (inclusive) at `service_point`, by day, with how
+    many seats are booked: three queries however many days."""
     tz = timezone.get_current_timezone()
     length = dt.timedelta(minutes=service_point.slot_minutes)
-    starts: list[dt.datetime] = []
-    for opens, closes in sorted(_hours(service_point, day)):
-        start = dt.datetime.combine(day, opens, tzinfo=tz)
-        end_of_hours = dt.datetime.combine(day, closes, tzinfo=tz)
-        while start + length <= end_of_hours:
-            starts.append(start)
-            start += length
-    if not starts:
-        return []
+    closed = set(
+        CalendarException.objects.filter(
+            library_id=service_point.library_id, date__gte=first, date__lte=last, is_closed=True
+        ).values_list("date", flat=True)
+    )
+    own: dict[int, list] = {}
+    library: dict[int, list] = {}
+    for point_id, weekday, opens, closes in OpeningHours.objects.filter(
+        library_id=service_point.library_id
+    ).values_list("service_point_id", "weekday", "opens", "closes"):
+        if point_id == service_point.pk:
+            own.setdefault(weekday, []).append((opens, closes))
+        elif point_id is None:
+            library.setdefault(weekday, []).append((opens, closes))
+    starts_by_day: dict[dt.date, list[dt.datetime]] = {}
+    day = first
+    while day <= last:
+        # The service point's own hours that weekday, else its library's.
+        hours = [] if day in closed else own.get(day.weekday()) or library.get(day.weekday(), [])
+        starts = []
+        for opens, closes in sorted(hours):
+            start = dt.datetime.combine(day, opens, tzinfo=tz)
+            end_of_hours = dt.datetime.combine(day, closes, tzinfo=tz)
+            while start + length <= end_of_hours:
+                starts.append(start)
+                start += length
+        starts_by_day[day] = starts
+        day += dt.timedelta(days=1)
+    span_start = dt.datetime.combine(first, dt.time(0), tzinfo=tz)
+    span_end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
     booked = dict(
-        SlotBooking.objects.filter(service_point=service_point, slot_start__in=starts)
+        SlotBooking.objects.filter(
+            service_point=service_point, slot_start__gte=span_start, slot_start__lt=span_end
+        )
         .values_list("slot_start")
         .annotate(n=Count("pk"))
         .values_list("slot_start", "n")
     )
-    return [
-        Slot(
-            start=s,
-            end=s + length,
-            capacity=service_point.slot_capacity,
-            booked=booked.get(s, 0),
-        )
-        for s in starts
-    ]
+    return {
+        day: [
+            Slot(
+                start=s,
+                end=s + length,
+                capacity=service_point.slot_capacity,
+                booked=booked.get(s, 0),
+            )
+            for s in starts
+        ]
+        for day, starts in starts_by_day.items()
+    }
+
+
+def slots_on(service_point: ServicePoint, day: dt.date) -> list[Slot]:
+    """Every slot of `day` at `service_point`, with how many seats are booked."""
+    return slots_between(service_point, day, day)[day]
 
 
 def _valid_start(service_point: ServicePoint, slot_start: dt.datetime, at: dt.datetime) -> None:

@@ -171,11 +171,12 @@ def slot_days(
     out = []
     for point in points:
         point_days = []
+        by_day = slots.slots_between(point, today, today + dt.timedelta(days=days - 1))
         for offset in range(days):
             day = today + dt.timedelta(days=offset)
             choices = [
                 SlotChoice(slot_value(point.code, s.start), s.start, s.end, s.free)
-                for s in slots.slots_on(point, day)
+                for s in by_day[day]
                 if s.start > now
             ]
             if choices:
