@@ -49,6 +49,9 @@ databases="${LIBREACH_TEST_DATABASES:-sqlite postgresql}"
 status=0
 
 if [[ " $databases " == *" sqlite "* ]]; then
+    # On a file, as in production (settings.py: one file per run in the temporary
+    # directory, or LIBREACH_TEST_SQLITE_NAME), so concurrency tests' threads wait for
+    # each other's locks.
     step "pytest on SQLite"
     python3 -m pytest -q -p no:cacheprovider "$@" || status=$?
 fi

@@ -6,12 +6,15 @@ LIBREACH_SECRET_KEY   secret key (default: generated once and kept in $LIBREACH_
 LIBREACH_DEBUG        "1" turns debug on (`libreach demo` does this)
 LIBREACH_ALLOWED_HOSTS comma-separated host names
 LIBREACH_TIME_ZONE    default Asia/Shanghai
+LIBREACH_TEST_SQLITE_NAME  the SQLite test database's file (default: one per test
+                      process in the temporary directory, removed after the run)
 LIBREACH_TASKS        "database" (default): background tasks wait in the database for
                       `libreach worker`; "immediate": they run inline (tests, no worker)
 """
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -119,7 +122,14 @@ def _database() -> dict:
                 "PRAGMA busy_timeout=30000;"
             ),
         }
-        db["TEST"] = {"NAME": os.environ.get("LIBREACH_TEST_SQLITE_NAME") or None}
+        # Tests run on a file, as production does, so that the threads of a concurrency
+        # test and the live server of a browser test each have their own connection and
+        # wait for each other's locks (threads cannot share an in-memory database that
+        # way). One file per test process: parallel runs in one checkout do not collide.
+        db["TEST"] = {
+            "NAME": os.environ.get("LIBREACH_TEST_SQLITE_NAME")
+            or str(Path(tempfile.gettempdir()) / f"libreach-test-{os.getpid()}.sqlite3")
+        }
     return db
 
 

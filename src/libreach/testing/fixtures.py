@@ -1,5 +1,8 @@
 """Shared pytest fixtures: a small consortium and API clients for each kind of caller."""
 
+import contextlib
+import os
+
 import pytest
 from django.core.signals import setting_changed
 from django.test import Client
@@ -19,6 +22,19 @@ def pytest_configure(config):
     # Tasks run inline in tests; a test of the worker switches to the database backend.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     setting_changed.send(sender=type(settings), setting="TASKS", value=settings.TASKS, enter=True)
+
+
+def pytest_unconfigure(config):
+    from django.conf import settings
+
+    # Django removes the SQLite test database file but not its WAL and shared-memory
+    # files when a thread's connection outlived the run.
+    db = settings.DATABASES["default"]
+    name = str(db.get("TEST", {}).get("NAME") or "")
+    if db["ENGINE"].endswith("sqlite3") and name and not os.path.exists(name):
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.remove(name + suffix)
 
 
 class ApiClient:
