@@ -3,7 +3,8 @@
 # and again on a PostgreSQL cluster started here on 127.0.0.1 (and stopped afterwards).
 #
 # Installs what the suite needs: the Python packages (pip install -e ".[test]") and, as
-# root on Debian, PostgreSQL, Chromium, a CJK font and gettext. Extra pytest arguments
+# root on Debian, PostgreSQL, Chromium, a CJK font, gettext and the Pango libraries
+# WeasyPrint draws PDFs with. Extra pytest arguments
 # are passed on, e.g. `scripts/test.sh -k search`. LIBREACH_TEST_DATABASES=sqlite (or
 # postgresql) runs one database only.
 set -euo pipefail
@@ -15,14 +16,15 @@ step() { printf '\n== %s\n' "$*"; }
 step "system packages"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     missing=()
-    for pkg in postgresql postgresql-contrib chromium fonts-wqy-microhei gettext; do
+    for pkg in postgresql postgresql-contrib chromium fonts-wqy-microhei gettext \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; do
         dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ]; then
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
     fi
-    echo "present: postgresql chromium fonts-wqy-microhei gettext"
+    echo "present: postgresql chromium fonts-wqy-microhei gettext pango"
 else
     echo "not root on Debian: using what is installed (missing tools skip their tests)"
 fi
