@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema, Status
+from ninja.responses import NinjaJSONEncoder
 
 from libreach.accounts.models import User
 from libreach.accounts.selectors import require_staff
@@ -419,7 +420,11 @@ def pick_list(request, lib: str, params: Query[PickListParams]):
     library = library_by_code(lib)
     require_staff(request.auth, library)
     point = service_point_by_code(library, params.service_point) if params.service_point else None
-    return selectors.pick_list_lines(library, point, unprinted=params.unprinted)
+    rows = selectors.pick_list_lines(library, point, unprinted=params.unprinted)
+    # The selector's rows have PickLineOut's fields already. Validating them again, row
+    # by row, through pydantic took 130 of the 230 ms a list of 5,000 lines took to serve
+    # (bench/contactless.py); encode them as Ninja's renderer would.
+    return JsonResponse(rows, safe=False, encoder=NinjaJSONEncoder)
 
 
 @router.post(
