@@ -110,6 +110,8 @@ def _database() -> dict:
         url = f"sqlite:///{LIBREACH_HOME / 'libreach.sqlite3'}"
     db = dj_database_url.parse(url, conn_max_age=0)
     if db["ENGINE"] == "django.db.backends.sqlite3":
+        # Django's backend with fair turns for the writers of one process (see there).
+        db["ENGINE"] = "libreach.db.sqlite"
         db["OPTIONS"] = {
             # IMMEDIATE takes the write lock at BEGIN, so two writers queue up instead
             # of failing with "database is locked" when one upgrades a read lock.

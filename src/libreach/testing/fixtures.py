@@ -31,7 +31,7 @@ def pytest_unconfigure(config):
     # files when a thread's connection outlived the run.
     db = settings.DATABASES["default"]
     name = str(db.get("TEST", {}).get("NAME") or "")
-    if db["ENGINE"].endswith("sqlite3") and name and not os.path.exists(name):
+    if "sqlite" in db["ENGINE"] and name and not os.path.exists(name):
         for suffix in ("-wal", "-shm"):
             with contextlib.suppress(OSError):
                 os.remove(name + suffix)
