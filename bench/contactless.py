@@ -5,8 +5,8 @@
 Needs gunicorn (`pip install -e ".[bench]"`). Builds a fresh SQLite database in
 bench/results/contactless.sqlite3 (WAL, synchronous=FULL: the production settings):
 a demo-like library (JHU: five buildings, a pickup point with 15-minute slots, open
-every day), 3,500 records with 7,000 copies (every tenth record a work in volumes),
-2,500 readers with API tokens, staff and a volunteer. Then starts gunicorn on
+every day), 5,000 records with 10,000 copies (every tenth record a work in volumes),
+a reader with an API token for each request (4,000), staff and a volunteer. Then starts gunicorn on
 127.0.0.1 (gthread: --workers processes x --threads threads) against it, and:
 
 1. baseline: the clients read GET /api/v1/catalog/records/{id} 2,000 times, at the
@@ -17,8 +17,11 @@ every day), 3,500 records with 7,000 copies (every tenth record a work in volume
    proxy; throughput, p50 / p95 / max latency, each with its ratio to the baseline;
 3. pick list of the 5,000 open lines: `selectors.pick_list_lines` in this process and
    GET /api/v1/libraries/JHU/pick-list, p50 / max of --pick-runs runs each;
-4. paced submission: --paced more requests (1,000 lines) arriving at --paced-share of
-   the throughput measured in 2 (open loop: latency counts from when each was due);
+4. paced submission: --paced more requests (2,000 by default, from the same 20 clients)
+   arriving at --paced-share (0.75) of the throughput measured in 2 (open loop: latency
+   counts from when each was due). Readers do not resubmit the instant they get an
+   answer; with zero think time, 20 clients over 2 cores wait 20 / throughput on
+   average (Little's law), whatever the server does;
 5. the desk, over HTTP: 4 staff clients mark every line found (2% not found), record
    the disinfection and stage each request; delivery runs per building go out with the
    volunteer, who hands them over; staff hand over pickups (and check proxies' ID
@@ -54,7 +57,7 @@ RESULTS = BENCH / "results"
 DB = RESULTS / "contactless.sqlite3"
 HOME = RESULTS / "home"
 SEED = 2020
-RECORDS = 3500
+RECORDS = 5000
 LINES = 5000
 LIBRARY = "JHU"
 BUILDINGS = [
@@ -466,8 +469,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=10, help="threads per process")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--pick-runs", type=int, default=10)
-    parser.add_argument("--paced", type=int, default=500, help="paced submissions")
-    parser.add_argument("--paced-share", type=float, default=0.5)
+    parser.add_argument("--paced", type=int, default=2000, help="paced submissions")
+    parser.add_argument("--paced-share", type=float, default=0.75)
     parser.add_argument("--no-desk", action="store_true", help="stop after the pick list")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)

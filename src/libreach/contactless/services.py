@@ -16,18 +16,19 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from libreach.accounts.models import ReaderProfile, StaffRole, User
-from libreach.accounts.selectors import is_staff_of, reader_profile, roles_at
+from libreach.accounts.selectors import is_staff_of, roles_at
 from libreach.catalog.models import Item, ItemStatus, Record
 from libreach.circulation import selectors as circulation_selectors
 from libreach.circulation import services as circulation
 from libreach.circulation.models import CirculationSettings, Loan
 from libreach.circulation.transitions import Trigger as ItemTrigger
 from libreach.circulation.transitions import apply as apply_to_item
+from libreach.circulation.transitions import next_state as item_next_state
 from libreach.consortium.models import Library, ServicePoint
 from libreach.consortium.selectors import building_by_code, service_point_by_code
 from libreach.contactless import slots
@@ -94,11 +95,22 @@ def new_pickup_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
-def hash_id_number(request_id_salt: str, id_number: str) -> str:
-    normalised = "".join(id_number.split()).upper()
-    return hmac.new(
-        settings.SECRET_KEY.encode(), f"{request_id_salt}:{normalised}".encode(), hashlib.sha256
+def _normalise_id(id_number: str) -> str:
+    return "".join((id_number or "").split()).upper()
+
+
+def hash_id_number(id_number: str, salt: str | None = None) -> str:
+    """`salt$digest` of an ID number (spaces and case ignored), keyed by SECRET_KEY."""
+    salt = salt or secrets.token_hex(8)
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"{salt}:{_normalise_id(id_number)}".encode(), hashlib.sha256
     ).hexdigest()
+    return f"{salt}${digest}"
+
+
+def id_number_matches(id_number: str, stored: str) -> bool:
+    salt, _, _digest = stored.partition("$")
+    return bool(id_number) and hmac.compare_digest(hash_id_number(id_number, salt), stored)
 
 
 def _event(request: BorrowRequest, event: str, actor: User | None, at, *, line=None, note=""):
@@ -277,12 +289,21 @@ def _validate_place(
     return building, service_point
 
 
-def _resolve_lines(library: Library, specs: list[LineSpec]) -> list[tuple[str, Record, Item]]:
-    """Each spec to (level, record, copy held), locking the copies; refuses duplicates.
+@dataclass
+class _Line:
+    level: str
+    record: Record
+    item: Item | None  # named by barcode; a record-level line gets its copy under the lock
+
+
+def _plan_lines(library: Library, specs: list[LineSpec]) -> list[_Line]:
+    """Each spec to its record (and named copy); refuses unknown books and duplicates.
 
     A duplicate is a second line for the same copy, or a second record-level line for
     the same record. Item-level lines for different copies of one record are allowed:
     that is how a reader asks for volumes 1 and 2 of a multi-volume work (一种两册).
+    Read before the write lock: nothing here can change while a request is submitted
+    except availability, which `_take_copies` checks under the lock.
     """
     if not specs:
         raise RuleViolation("A request needs at least one book.", code="no_lines")
@@ -292,12 +313,12 @@ def _resolve_lines(library: Library, specs: list[LineSpec]) -> list[tuple[str, R
     record_ids = [s.record_id for s in specs if s.record_id is not None and not s.barcode]
     items_by_barcode = {
         item.barcode: item
-        for item in Item.objects.select_for_update()
-        .select_related("record")
-        .filter(library=library, barcode__in=barcodes)
+        for item in Item.objects.select_related("record").filter(
+            library=library, barcode__in=barcodes
+        )
     }
     records = {r.pk: r for r in Record.objects.filter(library=library, pk__in=record_ids)}
-    resolved: list[tuple[str, Record, Item | None]] = []
+    planned: list[_Line] = []
     seen_items: set[int] = set()
     seen_records: set[int] = set()
     for spec in specs:
@@ -307,6 +328,10 @@ def _resolve_lines(library: Library, specs: list[LineSpec]) -> list[tuple[str, R
                 raise NotFound(
                     f"Library {library.code} has no item {spec.barcode!r}.",
                     code="item_not_found",
+                )
+            if not item.loanable:
+                raise RuleViolation(
+                    f"Item {item.barcode} is not for loan.", code="item_not_loanable"
                 )
             record, level = item.record, RequestLine.Level.ITEM
         else:
@@ -325,79 +350,92 @@ def _resolve_lines(library: Library, specs: list[LineSpec]) -> list[tuple[str, R
                 f"{what} is asked for twice in this request.", code="duplicate_line"
             )
         seen.add(key)
-        resolved.append((level, record, item))
-    out = []
-    for level, record, item in resolved:
-        if item is None:
-            # Any available copy but those the request's own item-level lines name;
-            # FOR UPDATE re-checks the status after a wait on PostgreSQL.
-            item = (
-                Item.objects.select_for_update()
-                .filter(record=record, status=ItemStatus.AVAILABLE, loanable=True)
-                .exclude(pk__in=seen_items)
-                .order_by("shelving_key", "barcode")
-                .first()
+        planned.append(_Line(level, record, item))
+    return planned
+
+
+def _take_copies(planned: list[_Line]) -> list[Item]:
+    """Under the lock: the named copies must still be available; each record-level line
+    takes the first available copy in shelving order that no other line names. One query
+    (FOR UPDATE on PostgreSQL re-checks the status after a wait)."""
+    named = [line.item.pk for line in planned if line.item is not None]
+    wanted = [line.record.pk for line in planned if line.item is None]
+    rows = list(
+        Item.objects.select_for_update(of=("self",))
+        .filter(
+            Q(pk__in=named) | Q(record_id__in=wanted, status=ItemStatus.AVAILABLE, loanable=True)
+        )
+        .order_by("shelving_key", "barcode")
+    )
+    by_pk = {item.pk: item for item in rows}
+    taken: set[int] = set(named)
+    copies = []
+    for line in planned:
+        if line.item is not None:
+            item = by_pk[line.item.pk]
+            if item.status != ItemStatus.AVAILABLE:
+                raise Conflict(
+                    f"Item {item.barcode} is {item.get_status_display()}, not available now.",
+                    code="item_unavailable",
+                )
+        else:
+            item = next(
+                (
+                    c
+                    for c in rows
+                    if c.record_id == line.record.pk
+                    and c.pk not in taken
+                    and c.status == ItemStatus.AVAILABLE
+                    and c.loanable
+                ),
+                None,
             )
             if item is None:
                 raise Conflict(
-                    f"No copy of 《{record.title}》 is available now.", code="item_unavailable"
+                    f"No copy of 《{line.record.title}》 is available now.",
+                    code="item_unavailable",
                 )
-        elif not item.loanable:
-            raise RuleViolation(f"Item {item.barcode} is not for loan.", code="item_not_loanable")
-        elif item.status != ItemStatus.AVAILABLE:
-            raise Conflict(
-                f"Item {item.barcode} is {item.get_status_display()}, not available now.",
-                code="item_unavailable",
-            )
-        seen_items.add(item.pk)
-        out.append((level, record, item))
-    return out
+        taken.add(item.pk)
+        copies.append(item)
+    return copies
 
 
-def _check_limits(
-    library: Library, reader: ReaderProfile, resolved: list[tuple[str, Record, Item]]
-) -> None:
+def _check_limits(reader: ReaderProfile, policy, planned: list[_Line], copies: list[Item]) -> None:
     """Within policy, and nothing the reader already has or has asked for: the same
     copy for an item-level line; the same record (any copy held by a record-level
-    line, or on loan) for a record-level line."""
-    policy = circulation_selectors.policy_for(library, reader.reader_type)
-    held = RequestLine.objects.filter(
-        request__reader=reader,
-        request__status__in=OPEN_REQUEST_STATES,
-        status__in=HOLDING_LINE_STATES,
+    line, or on loan) for a record-level line. Two queries."""
+    held = list(
+        RequestLine.objects.filter(
+            request__reader=reader,
+            request__status__in=OPEN_REQUEST_STATES,
+            status__in=HOLDING_LINE_STATES,
+        ).values_list("level", "record_id", "item_id")
     )
-    open_loans = Loan.objects.filter(reader=reader, returned_at=None)
-    if open_loans.count() + held.count() + len(resolved) > policy.max_open_loans:
+    loans = list(
+        Loan.objects.filter(reader=reader, returned_at=None).values_list(
+            "item_id", "item__record_id"
+        )
+    )
+    if len(loans) + len(held) + len(planned) > policy.max_open_loans:
         raise RuleViolation(
             f"Loans and requested books together may not exceed {policy.max_open_loans}.",
             code="too_many_loans",
         )
-    items = [item.pk for level, _, item in resolved if level == RequestLine.Level.ITEM]
-    records = [record.pk for level, record, _ in resolved if level == RequestLine.Level.RECORD]
-    twice = None
-    if items:
-        twice = (
-            held.filter(item_id__in=items).values_list("record__title", flat=True).first()
-            or open_loans.filter(item_id__in=items)
-            .values_list("item__record__title", flat=True)
-            .first()
-        )
-    if twice is None and records:
-        twice = (
-            held.filter(level=RequestLine.Level.RECORD, record_id__in=records)
-            .values_list("record__title", flat=True)
-            .first()
-            or open_loans.filter(item__record_id__in=records)
-            .values_list("item__record__title", flat=True)
-            .first()
-        )
-    if twice is not None:
-        raise RuleViolation(
-            f"You already have 《{twice}》 on loan or requested.", code="duplicate_line"
-        )
+    held_items = {item for _, _, item in held} | {item for item, _ in loans}
+    held_records = {rec for level, rec, _ in held if level == RequestLine.Level.RECORD}
+    loan_records = {rec for _, rec in loans}
+    for line, copy in zip(planned, copies, strict=True):
+        if line.item is not None:
+            twice = copy.pk in held_items
+        else:
+            twice = line.record.pk in held_records or line.record.pk in loan_records
+        if twice:
+            raise RuleViolation(
+                f"You already have 《{line.record.title}》 on loan or requested.",
+                code="duplicate_line",
+            )
 
 
-@transaction.atomic
 def submit_request(
     *,
     user: User,
@@ -410,20 +448,19 @@ def submit_request(
     proxy: Proxy | None = None,
     at: dt.datetime | None = None,
 ) -> BorrowRequest:
-    """A reader asks for books: each line holds one available copy until handover."""
+    """A reader asks for books: each line holds one available copy until handover.
+
+    What cannot change during a submission (the reader's card, the places, the books
+    named, the policy) is read first; only what can (availability, the reader's loans
+    and requests, the queue number) is read again inside the transaction, which holds
+    the write lock, so that lock is held as briefly as the writes need.
+    """
     at = at or timezone.now()
     if not getattr(user, "is_authenticated", False):
         raise NotAuthenticated()
-    reader = reader_profile(user)
+    reader = ReaderProfile.objects.select_related("building").filter(user=user).first()
     if reader is None:
         raise PermissionDenied("Only a reader with a library card can request books.")
-    # One submission at a time per library: the queue number and the copies it takes.
-    library = Library.objects.select_for_update().get(pk=library.pk)
-    reader = (
-        ReaderProfile.objects.select_for_update(of=("self",))
-        .select_related("building")
-        .get(pk=reader.pk)
-    )
     building, service_point = _validate_place(
         library=library,
         reader=reader,
@@ -434,40 +471,58 @@ def submit_request(
     )
     if slot_start is not None and mode not in PICKUP_MODES:
         raise RuleViolation("Only a pickup books a slot.", code="slot_not_allowed")
-    resolved = _resolve_lines(library, lines)
-    _check_limits(library, reader, resolved)
-    last = BorrowRequest.objects.filter(library=library).aggregate(n=Max("queue_number"))["n"]
-    request = BorrowRequest.objects.create(
-        library=library,
-        reader=reader,
-        mode=mode,
-        building=building,
-        service_point=service_point,
-        proxy_name=proxy.name.strip() if proxy else "",
-        pickup_code=new_pickup_code(),
-        queue_number=(last or 0) + 1,
-        submitted_at=at,
-    )
-    if proxy is not None:
-        digits = "".join(proxy.id_number.split()).upper()
-        request.proxy_id_hash = hash_id_number(str(request.pk), digits)
-        request.proxy_id_last4 = digits[-4:]
-        request.save(update_fields=["proxy_id_hash", "proxy_id_last4"])
-    new_lines = []
-    for position, (level, record, item) in enumerate(resolved, start=1):
-        apply_to_item(item, ItemTrigger.REQUEST)
-        new_lines.append(
-            RequestLine(request=request, position=position, level=level, record=record, item=item)
+    planned = _plan_lines(library, lines)
+    policy = circulation_selectors.policy_for(library, reader.reader_type)
+    proxy_hash = hash_id_number(proxy.id_number) if proxy is not None else ""
+    requested = item_next_state(ItemStatus.AVAILABLE, ItemTrigger.REQUEST)
+    with transaction.atomic():
+        if connection.features.has_select_for_update:
+            # PostgreSQL: one submission at a time per library (the queue number) and
+            # per reader (the limits). SQLite's write lock already serialises them.
+            Library.objects.select_for_update().filter(pk=library.pk).first()
+            ReaderProfile.objects.select_for_update().filter(pk=reader.pk).first()
+        copies = _take_copies(planned)
+        _check_limits(reader, policy, planned, copies)
+        last = BorrowRequest.objects.filter(library=library).aggregate(n=Max("queue_number"))["n"]
+        request = BorrowRequest.objects.create(
+            library=library,
+            reader=reader,
+            mode=mode,
+            building=building,
+            service_point=service_point,
+            proxy_name=proxy.name.strip() if proxy else "",
+            proxy_id_hash=proxy_hash,
+            proxy_id_last4=_normalise_id(proxy.id_number)[-4:] if proxy else "",
+            pickup_code=new_pickup_code(),
+            queue_number=(last or 0) + 1,
+            submitted_at=at,
         )
-    try:
-        with transaction.atomic():
-            RequestLine.objects.bulk_create(new_lines)
-    except IntegrityError as exc:  # one_holding_line_per_item: another request won the copy
-        raise Conflict("A requested copy was just taken.", code="item_unavailable") from exc
-    _event(request, "submitted", user, at)
-    if slot_start is not None:
-        slots.book(request=request, slot_start=slot_start, at=at)
-        _event(request, "slot_booked", user, at, note=timezone.localtime(slot_start).isoformat())
+        # The item table's REQUEST move, for every copy at once.
+        moved = Item.objects.filter(
+            pk__in=[c.pk for c in copies], status=ItemStatus.AVAILABLE
+        ).update(status=requested, quarantine_until=None, updated_at=at)
+        if moved != len(copies):
+            raise Conflict("A requested copy was just taken.", code="item_unavailable")
+        # No savepoint: a clash ends the whole submission, which rolls back.
+        try:
+            RequestLine.objects.bulk_create(
+                RequestLine(
+                    request=request,
+                    position=position,
+                    level=line.level,
+                    record=line.record,
+                    item=copy,
+                )
+                for position, (line, copy) in enumerate(zip(planned, copies, strict=True), 1)
+            )
+        except IntegrityError as exc:  # one_holding_line_per_item: another request won
+            raise Conflict("A requested copy was just taken.", code="item_unavailable") from exc
+        _event(request, "submitted", user, at)
+        if slot_start is not None:
+            slots.book(request=request, slot_start=slot_start, at=at)
+            _event(
+                request, "slot_booked", user, at, note=timezone.localtime(slot_start).isoformat()
+            )
     return request
 
 
@@ -795,12 +850,10 @@ def handover(
     request_next(request.status, Trigger.HANDOVER, request.mode, role)
     if not hmac.compare_digest(str(pickup_code).strip(), request.pickup_code):
         raise PermissionDenied("The pickup code does not match.", code="wrong_pickup_code")
-    if request.mode == Mode.PROXY:
-        given = "".join((proxy_id_number or "").split()).upper()
-        if not given or not hmac.compare_digest(
-            hash_id_number(str(request.pk), given), request.proxy_id_hash
-        ):
-            raise PermissionDenied("The proxy's ID number does not match.", code="wrong_proxy_id")
+    if request.mode == Mode.PROXY and not id_number_matches(
+        proxy_id_number or "", request.proxy_id_hash
+    ):
+        raise PermissionDenied("The proxy's ID number does not match.", code="wrong_proxy_id")
     lines = list(
         request.lines.select_for_update(of=("self",))
         .filter(status=LineStatus.STAGED)
