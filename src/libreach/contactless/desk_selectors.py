@@ -10,21 +10,15 @@ from libreach.accounts.models import StaffMembership, StaffRole, User
 from libreach.accounts.selectors import STAFF_ROLES
 from libreach.consortium.models import Library
 from libreach.contactless.models import (
+    CLOSED_REQUEST_STATES,
     BorrowRequest,
     Mode,
     PickSlip,
     RequestLine,
     RequestStatus,
 )
+from libreach.contactless.selectors import in_shelving_order
 from libreach.core.errors import NotFound
-
-CLOSED_STATES = (
-    RequestStatus.DELIVERED,
-    RequestStatus.COLLECTED,
-    RequestStatus.CANCELLED,
-    RequestStatus.UNFILLED,
-    RequestStatus.EXPIRED,
-)
 
 
 def printed_lines(line_ids: list[int]) -> dict[int, PickSlip]:
@@ -62,38 +56,7 @@ def pick_slip(library: Library, slip_id: int) -> PickSlip:
 
 def pick_slip_lines(slip: PickSlip) -> list[dict]:
     """The slip's lines in shelving order (as printed), whatever became of them since."""
-    rows = (
-        RequestLine.objects.filter(pick_slips=slip)
-        .order_by("item__location", "item__shelving_key", "record__title", "request_id", "position")
-        .values(
-            "request_id",
-            "id",
-            "level",
-            "status",
-            "item__barcode",
-            "record__title",
-            "item__call_number",
-            "record__call_number",
-            "item__location",
-            "request__queue_number",
-            "request__mode",
-        )
-    )
-    return [
-        {
-            "request": row["request_id"],
-            "line": row["id"],
-            "level": row["level"],
-            "status": row["status"],
-            "barcode": row["item__barcode"],
-            "title": row["record__title"],
-            "call_number": row["item__call_number"] or row["record__call_number"],
-            "location": row["item__location"],
-            "queue_number": row["request__queue_number"],
-            "mode": row["request__mode"],
-        }
-        for row in rows
-    ]
+    return in_shelving_order(RequestLine.objects.filter(pick_slips=slip), status="status")
 
 
 def status_counts(library: Library) -> dict[str, int]:
@@ -108,7 +71,7 @@ def status_counts(library: Library) -> dict[str, int]:
 
 
 def closed_requests(requests: QuerySet[BorrowRequest]) -> QuerySet[BorrowRequest]:
-    return requests.filter(status__in=CLOSED_STATES).order_by("-closed_at", "-id")
+    return requests.filter(status__in=CLOSED_REQUEST_STATES).order_by("-closed_at", "-id")
 
 
 def ready_delivery_buildings(library: Library) -> list[dict]:

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from libreach.consortium.selectors import buildings_of, service_points_of
 from libreach.contactless import charts, desk_selectors, pdf, selectors, services
 from libreach.contactless.models import (
+    CLOSED_REQUEST_STATES,
     PICKUP_MODES,
     DeliveryRun,
     DisinfectionMethod,
@@ -73,7 +74,7 @@ TABS = (
     ("ready", gettext_lazy("Ready"), (RequestStatus.READY,)),
     ("out", gettext_lazy("Out for delivery"), (RequestStatus.OUT_FOR_DELIVERY,)),
     ("awaiting", gettext_lazy("Awaiting pickup"), (RequestStatus.AWAITING_PICKUP,)),
-    ("closed", gettext_lazy("Closed"), desk_selectors.CLOSED_STATES),
+    ("closed", gettext_lazy("Closed"), CLOSED_REQUEST_STATES),
 )
 EVENTS = {
     "submitted": gettext_lazy("Submitted"),

@@ -45,6 +45,12 @@ OPEN_REQUEST_STATES = (
     RequestStatus.AWAITING_PICKUP,
 )
 FULFILLED_STATES = (RequestStatus.DELIVERED, RequestStatus.COLLECTED)
+CLOSED_REQUEST_STATES = (
+    *FULFILLED_STATES,
+    RequestStatus.CANCELLED,
+    RequestStatus.UNFILLED,
+    RequestStatus.EXPIRED,
+)
 
 
 class LineStatus(models.TextChoices):

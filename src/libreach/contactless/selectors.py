@@ -86,33 +86,35 @@ def pick_list_lines(
         lines = lines.filter(request__service_point=service_point)
     if unprinted:
         lines = lines.filter(pick_slips=None)
+    return in_shelving_order(lines, service_point="request__service_point__code")
+
+
+# The columns of a pick list row, by the name a row gives each.
+_PICK_COLUMNS = {
+    "request": "request_id",
+    "line": "id",
+    "level": "level",
+    "barcode": "item__barcode",
+    "title": "record__title",
+    "location": "item__location",
+    "queue_number": "request__queue_number",
+    "mode": "request__mode",
+}
+
+
+def in_shelving_order(lines: QuerySet[RequestLine], **extra: str) -> list[dict]:
+    """Pick-list rows of `lines` in shelving order (location, call number, title), read
+    as narrow values in one query; `extra` adds columns (row key -> field path).
+
+    The copy's call number is shown, else the record's."""
+    columns = {**_PICK_COLUMNS, **extra}
     rows = lines.order_by(
         "item__location", "item__shelving_key", "record__title", "request_id", "position"
-    ).values(
-        "request_id",
-        "id",
-        "level",
-        "item__barcode",
-        "record__title",
-        "item__call_number",
-        "record__call_number",
-        "item__location",
-        "request__queue_number",
-        "request__mode",
-        "request__service_point__code",
-    )
+    ).values(*columns.values(), "item__call_number", "record__call_number")
     return [
         {
-            "request": row["request_id"],
-            "line": row["id"],
-            "level": row["level"],
-            "barcode": row["item__barcode"],
-            "title": row["record__title"],
+            **{key: row[field] for key, field in columns.items()},
             "call_number": row["item__call_number"] or row["record__call_number"],
-            "location": row["item__location"],
-            "queue_number": row["request__queue_number"],
-            "mode": row["request__mode"],
-            "service_point": row["request__service_point__code"],
         }
         for row in rows
     ]

@@ -33,6 +33,7 @@ from libreach.consortium.models import Library, ServicePoint
 from libreach.consortium.selectors import building_by_code, service_point_by_code
 from libreach.contactless import slots
 from libreach.contactless.models import (
+    CLOSED_REQUEST_STATES,
     HOLDING_LINE_STATES,
     OPEN_REQUEST_STATES,
     PICKUP_MODES,
@@ -127,13 +128,7 @@ def _event(request: BorrowRequest, event: str, actor: User | None, at, *, line=N
 
 def _move(request: BorrowRequest, trigger: str, who: str, at) -> None:
     request.status = request_next(request.status, trigger, request.mode, who)
-    if request.status in (
-        RequestStatus.DELIVERED,
-        RequestStatus.COLLECTED,
-        RequestStatus.CANCELLED,
-        RequestStatus.UNFILLED,
-        RequestStatus.EXPIRED,
-    ):
+    if request.status in CLOSED_REQUEST_STATES:
         request.closed_at = at
 
 
