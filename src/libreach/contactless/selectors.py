@@ -16,8 +16,10 @@ from libreach.contactless.models import (
     FULFILLED_STATES,
     BorrowRequest,
     DeliveryRun,
+    Disinfection,
     LineStatus,
     Mode,
+    RequestEvent,
     RequestLine,
     RequestStatus,
 )
@@ -35,8 +37,8 @@ def _with_details(requests: QuerySet[BorrowRequest]) -> QuerySet[BorrowRequest]:
                 "position"
             ),
         ),
-        "history",
-        "disinfections",
+        Prefetch("history", queryset=RequestEvent.objects.select_related("actor")),
+        Prefetch("disinfections", queryset=Disinfection.objects.select_related("by")),
     )
 
 

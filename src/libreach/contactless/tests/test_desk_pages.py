@@ -322,6 +322,24 @@ def test_request_list_by_status_with_bounded_queries(shelf, staff, django_assert
     assert [r.pk for r in closed.context["page"].object_list] == [cancelled.pk]
 
 
+def test_request_page_queries_do_not_grow_with_its_history(shelf, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(request) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert staff.get(reverse("desk:request", args=["PKU", request.pk])).status_code == 200
+        return len(queries)
+
+    fresh = submit(shelf, ("红楼梦",))
+    worked = submit(shelf, ("呐喊", "数据结构"), user=shelf.other_reader, building_code="DORM1")
+    for line in lines_of(worked):
+        services.mark_found(request_id=worked.pk, line_id=line.pk, by=shelf.staff)
+    services.disinfect(request_id=worked.pk, by=shelf.staff, method="uv", minutes=10)
+    # Four events and a disinfection, each naming a person, cost no more than none.
+    assert queries_for(fresh) == queries_for(worked)
+
+
 def test_request_page_disinfect_stage_dispatch(shelf, staff):
     request = submit(shelf, ("红楼梦", "呐喊"))
     first, second = lines_of(request)
