@@ -28,8 +28,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
+try:  # for the tests: `from libreach.testing.browser import Page, expect`
+    from playwright.sync_api import Page, expect
+except ImportError:  # the `browser` fixture then skips, or fails under CI=true, saying why
+    Page = expect = None
+
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -4,17 +4,14 @@ import re
 
 import pytest
 
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:  # the `browser` fixture then skips, or fails under CI=true, saying why
-    Page = expect = None
-
 from libreach.catalog.models import Item, ItemStatus
 from libreach.catalog.services import ItemInput, create_record
 from libreach.catalog.tests.conftest import hongloumeng_at
 from libreach.testing.browser import (
+    Page,
     assert_fits_the_screen,
     assert_tap_targets_are_big_enough,
+    expect,
     screenshot,
 )
 from libreach.testing.fixtures import PASSWORD

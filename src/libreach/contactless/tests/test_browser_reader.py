@@ -7,15 +7,12 @@ import re
 import pytest
 from django.utils import timezone
 
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:  # the `browser` fixture then skips, or fails under CI=true, saying why
-    Page = expect = None
-
 from libreach.contactless.models import BorrowRequest, RequestStatus
 from libreach.testing.browser import (
+    Page,
     assert_fits_the_screen,
     assert_tap_targets_are_big_enough,
+    expect,
     screenshot,
 )
 from libreach.testing.fixtures import PASSWORD
