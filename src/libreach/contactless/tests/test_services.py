@@ -46,6 +46,19 @@ def refused(exc_type, code, call):
     return caught.value
 
 
+def allow_open_loans(shelf, most: int) -> None:
+    LoanPolicy.objects.create(
+        library=shelf.lib,
+        reader_type="",
+        loan_days=30,
+        max_renewals=1,
+        renewal_days=30,
+        max_open_loans=most,
+        fine_per_day_fen=10,
+        hold_days=3,
+    )
+
+
 def status_of(barcode: str) -> str:
     return Item.objects.get(barcode=barcode).status
 
@@ -109,16 +122,7 @@ def test_no_duplicate_lines(shelf):
 
 
 def test_open_requests_and_loans_stay_within_the_policy(shelf):
-    LoanPolicy.objects.create(
-        library=shelf.lib,
-        reader_type="",
-        loan_days=30,
-        max_renewals=1,
-        renewal_days=30,
-        max_open_loans=3,
-        fine_per_day_fen=10,
-        hold_days=3,
-    )
+    allow_open_loans(shelf, 3)
     submit(shelf, "红楼梦", "呐喊")
     refused(RuleViolation, "too_many_loans", lambda: submit(shelf, "数据结构", "时间简史"))
     submit(shelf, "数据结构")  # 3 exactly
@@ -465,16 +469,7 @@ def test_handover_is_all_or_nothing(shelf):
     """If one loan cannot be made (the reader hit the limit meanwhile), none is."""
     request = _ready(shelf, "红楼梦", "呐喊")
     services.dispatch(request_id=request.pk, by=shelf.staff)
-    LoanPolicy.objects.create(
-        library=shelf.lib,
-        reader_type="",
-        loan_days=30,
-        max_renewals=1,
-        renewal_days=30,
-        max_open_loans=1,
-        fine_per_day_fen=10,
-        hold_days=3,
-    )
+    allow_open_loans(shelf, 1)
     refused(
         RuleViolation,
         "too_many_loans",
