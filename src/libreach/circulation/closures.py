@@ -170,7 +170,9 @@ def lift_closure(*, closure: Closure, by, now: dt.datetime | None = None) -> int
     """
     now = now or timezone.now()
     require_staff(by, closure.library)
-    locked = Closure.objects.select_for_update().select_related("library").get(pk=closure.pk)
+    locked = (
+        Closure.objects.select_for_update(of=("self",)).select_related("library").get(pk=closure.pk)
+    )
     if locked.lifted_at is not None:
         raise Conflict("This closure has already been lifted.", code="closure_lifted")
     locked.lifted_at = now

@@ -23,7 +23,9 @@ from libreach.core.errors import Conflict, RuleViolation
 def _lock_item(item: Item) -> Item:
     # select_for_update serialises checkouts of one copy on PostgreSQL; on SQLite the
     # IMMEDIATE transaction mode (settings) already serialises every writer.
-    return Item.objects.select_for_update().select_related("library").get(pk=item.pk)
+    # of=self: lock the copy only, not its library (which would queue every checkout
+    # of the library behind each other on PostgreSQL).
+    return Item.objects.select_for_update(of=("self",)).select_related("library").get(pk=item.pk)
 
 
 def _sync(target: Item, source: Item) -> None:
@@ -109,7 +111,11 @@ def renew(*, loan: Loan, at: dt.datetime | None = None) -> Loan:
     An overdue loan cannot be renewed: it must come back (and its fine be counted).
     """
     at = at or timezone.now()
-    locked = Loan.objects.select_for_update().select_related("library", "reader").get(pk=loan.pk)
+    locked = (
+        Loan.objects.select_for_update(of=("self",))
+        .select_related("library", "reader")
+        .get(pk=loan.pk)
+    )
     if locked.returned_at is not None:
         raise Conflict("This loan has ended.", code="loan_closed")
     policy = selectors.policy_for(locked.library, locked.reader.reader_type)
@@ -140,7 +146,7 @@ def checkin(*, item: Item, at_library, at: dt.datetime | None = None) -> Loan:
     at = at or timezone.now()
     locked = _lock_item(item)
     loan = (
-        Loan.objects.select_for_update()
+        Loan.objects.select_for_update(of=("self",))
         .select_related("library", "reader")
         .filter(item=locked, returned_at=None)
         .first()
