@@ -546,9 +546,9 @@ def create_run(request, lib: str, payload: RunIn):
 )
 def list_runs(request, lib: str):
     library = library_by_code(lib)
-    runs = selectors.runs_visible_to(request.auth, library)
-    if not runs.exists() and not selectors.may_see_runs(request.auth, library):
+    if not selectors.may_see_runs(request.auth, library):
         raise PermissionDenied(f"You are not staff or a volunteer of {library.code}.")
+    runs = selectors.runs_visible_to(request.auth, library)
     return [
         run_out(run) for run in runs.prefetch_related("requests").select_related("library")[:200]
     ]
