@@ -13,12 +13,13 @@ LIBREACH_TASKS        "database" (default): background tasks wait in the databas
 """
 
 import os
-import secrets
 import tempfile
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+
+from libreach.core.keyfile import read_or_create_key
 
 BASE_DIR = Path(__file__).resolve().parent
 LIBREACH_HOME = Path(os.environ.get("LIBREACH_HOME", "./libreach-data")).resolve()
@@ -28,23 +29,13 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key() -> str:
-    key = os.environ.get("LIBREACH_SECRET_KEY")
-    if key:
-        return key
-    # One key per installation, kept beside the database so sessions survive restarts.
-    path = LIBREACH_HOME / "secret_key"
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        LIBREACH_HOME.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(50)
-        path.write_text(key)
-        path.chmod(0o600)
-        return key
+def _kept_key(variable: str, file_name: str) -> str:
+    # One key per installation, kept beside the database so sessions survive restarts;
+    # created atomically, so workers starting together agree on it (see core.keyfile).
+    return os.environ.get(variable) or read_or_create_key(LIBREACH_HOME / file_name)
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = _kept_key("LIBREACH_SECRET_KEY", "secret_key")
 DEBUG = _env_bool("LIBREACH_DEBUG")
 ALLOWED_HOSTS = [
     h.strip()
