@@ -8,7 +8,7 @@ An app registers its jobs when Django starts (in its AppConfig.ready):
 
 `func_path` names a module-level function called with no arguments. `libreach worker`
 calls `enqueue_due()` every round: a job whose interval has passed since it was last
-enqueued is put on the task queue (core.tasks.run_periodic_job) and its row stamped, in
+enqueued is put on the task queue (run_periodic_job below) and its row stamped, in
 one transaction holding that row's lock. On PostgreSQL a second worker skips the locked
 row (skip_locked) and sees the new stamp next round; on SQLite the IMMEDIATE transaction
 mode (settings) serialises the two workers. Either way a job is enqueued once.
@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_tasks import task
+
+from libreach.core.models import PeriodicJob
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +67,15 @@ def run_job(name: str):
     return import_string(found.func_path)()
 
 
+@task()
+def run_periodic_job(name: str):
+    result = run_job(name)
+    # A task's return value is stored as JSON; keep counts, drop anything else.
+    return result if isinstance(result, int | str | None) else None
+
+
 def enqueue_due(*, now: dt.datetime | None = None) -> list[str]:
     """Enqueue every job whose interval has passed; return the names enqueued."""
-    from libreach.core.models import PeriodicJob
-    from libreach.core.tasks import run_periodic_job
-
     now = now or timezone.now()
     registered = jobs()
     # Rows appear once; an existing row is left as it is.

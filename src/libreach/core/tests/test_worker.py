@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def periodic_tasks():
-    return DBTaskResult.objects.filter(task_path="libreach.core.tasks.run_periodic_job")
+    return DBTaskResult.objects.filter(task_path="libreach.core.periodic.run_periodic_job")
 
 
 def worker_once() -> str:
