@@ -4,7 +4,7 @@ from django.urls import path
 
 from libreach.circulation.desk_urls import urlpatterns as circulation_desk_urls
 from libreach.contactless.desk_urls import urlpatterns as contactless_desk_urls
-from libreach.core import desk
+from libreach.site import desk
 
 app_name = "desk"
 

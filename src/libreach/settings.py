@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "libreach.catalog",
     "libreach.circulation",
     "libreach.contactless",
+    "libreach.site",  # above the apps: the demo, the desk home
 ]
 
 MIDDLEWARE = [

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from libreach.accounts.desk import desk_view
 from libreach.accounts.models import ReaderType
 from libreach.catalog.models import Item
 from libreach.circulation import closures, selectors, services
 from libreach.consortium.models import Library
-from libreach.core.desk import desk_view
 from libreach.core.errors import DomainError, NotFound
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

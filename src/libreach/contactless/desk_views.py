@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from libreach.accounts.desk import DESK_ROLES, desk_view
 from libreach.consortium.selectors import buildings_of, service_points_of
 from libreach.contactless import charts, desk_selectors, pdf, selectors, services
 from libreach.contactless.models import (
@@ -41,7 +42,6 @@ from libreach.contactless.models import (
     RequestStatus,
 )
 from libreach.contactless.transitions import STAFF
-from libreach.core.desk import DESK_ROLES, desk_view
 from libreach.core.errors import DomainError, NotFound
 
 # Service refusals the desk meets every day, in the desk's language. Others show the

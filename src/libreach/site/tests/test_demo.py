@@ -8,7 +8,7 @@ from libreach.catalog.models import Item, Record
 from libreach.catalog.selectors import search_records
 from libreach.consortium.models import Building, Library, ServicePoint
 from libreach.contactless.models import BorrowRequest, DeliveryRun
-from libreach.core.demo import PASSWORD, load_demo
+from libreach.site.demo import PASSWORD, load_demo
 
 
 def counts():

@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from libreach.core.demo import load_demo
 from libreach.core.worker import start_thread
+from libreach.site.demo import load_demo
 
 
 class Command(BaseCommand):
