@@ -8,6 +8,13 @@ Fixtures:
 
 Both pages open relative URLs against `live_server`, so tests that use them get a
 transactional database: data a test creates is committed and visible to the server.
+
+    browser_clock the clock of the whole process (the test, the live server's threads, the
+                  ORM) for every browser test: set to BROWSER_NOW, or to the moment a test
+                  gives by parametrising it (`indirect=True`), before any other fixture
+                  runs, then ticking. No browser test depends on the time of day it runs at
+                  (time-machine patches the C-level clocks, so `timezone.now`,
+                  `date.today` and `datetime.now` all agree in every thread).
 Any JavaScript error, console error or request to another host fails the test (a test
 that expects one takes it out of the `browser_problems` list).
 `screenshot(page, name)` saves test-artifacts/screenshots/<test>-<name>.png; a failing
@@ -19,14 +26,17 @@ CI=true, where they fail: a CI run must not pass by skipping its browser tests.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
+import zoneinfo
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 
 try:  # for the tests: `from libreach.testing.browser import Page, expect`
     from playwright.sync_api import Page, expect
@@ -57,6 +67,9 @@ PHONE = {
 DESKTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN"}
 # For actions and `expect`: generous for a loaded 2-core CI machine, short of a hang.
 TIMEOUT_MS = 15_000
+# Where a browser test's clock starts unless it says otherwise: a Tuesday morning in
+# Beijing, inside the libraries' hours, with the rest of the day's slots ahead.
+BROWSER_NOW = dt.datetime(2026, 3, 3, 9, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
 
 _problems_key = pytest.StashKey[list[str]]()
 _pages_key = pytest.StashKey[dict[str, "Page"]]()
@@ -108,6 +121,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             except Exception as exc:  # a crashed page must not hide the real failure
                 report.sections.append(("browser", f"no screenshot at failure: {exc}"))
     return report
+
+
+@pytest.fixture(autouse=True)
+def browser_clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Coordinates | None]:
+    """Browser tests: the process's clock at BROWSER_NOW, or at the parametrised moment."""
+    if request.node.get_closest_marker("browser") is None:
+        yield None
+        return
+    with time_machine.travel(getattr(request, "param", BROWSER_NOW), tick=True) as clock:
+        yield clock
 
 
 @pytest.fixture(scope="session")

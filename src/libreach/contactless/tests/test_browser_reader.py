@@ -1,13 +1,21 @@
 """A reader borrows without contact in a real browser: on a phone from search to pickup
-code, a pickup in a booked slot with its .ics, a cancellation; and once on a desktop."""
+code, a pickup in a booked slot with its .ics, a cancellation; and once on a desktop.
+
+The browser tests' clock is set (testing/browser.py): the walk runs on a Tuesday morning,
+and the choice of tomorrow's slot also at 21:45 (today's slots are over), a minute before
+midnight and on a day the library is closed.
+"""
 
 import datetime as dt
 import re
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
+from libreach.consortium import services as consortium_services
 from libreach.contactless.models import BorrowRequest, RequestStatus
+from libreach.contactless.tests.conftest import DAY, TZ
 from libreach.testing.browser import (
     Page,
     assert_fits_the_screen,
@@ -45,6 +53,19 @@ def request_page_number(page: Page) -> int:
     match = re.search(r"/requests/(\d+)/$", page.url)
     assert match, page.url
     return int(match.group(1))
+
+
+def choose_tomorrow_at_ten(page: Page, *, today_has_slots: bool) -> None:
+    """Tick tomorrow's 10:00 slot on the request form. The first day with slots left
+    starts unfolded: today, or tomorrow once today's last slot has begun or today is
+    closed (a tap on tomorrow's heading would then fold it away)."""
+    tomorrow = page.locator(".slot-day").filter(has_text="明天")
+    if today_has_slots:
+        expect(page.locator(".slot-day").filter(has_text="今天")).to_have_attribute("open", "")
+        expect(tomorrow).not_to_have_attribute("open", "")
+        tomorrow.locator("summary").click()
+    expect(tomorrow).to_have_attribute("open", "")
+    tomorrow.locator("label.slot").filter(has_text="10:00").click()
 
 
 def test_a_reader_borrows_on_a_phone(phone_page, live_server, shelf):
@@ -107,9 +128,7 @@ def test_a_reader_borrows_on_a_phone(phone_page, live_server, shelf):
     expect(page.locator(".field-error")).to_have_text("请选择取书时段。")
     expect(page.get_by_role("radio", name=re.compile("到服务点取书"))).to_be_checked()
     check_layout(page, "form-pickup-error")
-    page.locator(".slot-day").filter(has_text="明天").locator("summary").click()
-    tomorrow = page.locator(".slot-day").filter(has_text="明天")
-    tomorrow.locator("label.slot").filter(has_text="10:00").click()
+    choose_tomorrow_at_ten(page, today_has_slots=True)
     check_layout(page, "form-pickup-slot")
     page.get_by_role("button", name="提交申请").click()
 
@@ -179,3 +198,44 @@ def test_a_reader_requests_a_proxy_pickup_on_a_desktop(desktop_page, live_server
     expect(page.locator(".request-line")).to_have_count(2)
     expect(page.get_by_text("预约取书时段", exact=True)).to_be_visible()
     check_layout(page, "proxy-request")
+
+
+# (the moment the reader starts, whether the library opens that day)
+TUESDAY = dt.date(2026, 3, 3)
+SUNDAY = dt.date(2026, 3, 8)
+LATE = {
+    "after-the-last-slot": (dt.datetime.combine(TUESDAY, dt.time(21, 45), tzinfo=TZ), True),
+    "before-midnight": (dt.datetime.combine(TUESDAY, dt.time(23, 59), tzinfo=TZ), True),
+    "closed-day": (dt.datetime.combine(SUNDAY, dt.time(10, 0), tzinfo=TZ), False),
+}
+
+
+@pytest.mark.parametrize(
+    ("browser_clock", "open_today"),
+    list(LATE.values()),
+    ids=list(LATE),
+    indirect=["browser_clock"],
+)
+def test_a_reader_books_tomorrow_when_today_has_no_slot_left(
+    phone_page, live_server, shelf, browser_clock, open_today
+):
+    assert settings.TIME_ZONE == "Asia/Shanghai"  # the moments above are Beijing time
+    if not open_today:  # closed on Sundays
+        consortium_services.set_weekly_hours(library=shelf.lib, hours={d: DAY for d in range(6)})
+    page = phone_page
+    sign_in_as_the_reader(page)
+    page.goto(f"/records/{shelf.record('时间简史').pk}/")
+    page.get_by_role("button", name="借这一册：PKU041").click()
+    expect(page.get_by_role("link", name="借书篮 (1)")).to_be_visible()
+    page.get_by_role("link", name="借书篮 (1)").click()
+    today = timezone.localdate()
+    page.get_by_role("link", name="申请借阅这 1 本书").click()
+    page.get_by_role("radio", name=re.compile("到服务点取书")).check()
+    choose_tomorrow_at_ten(page, today_has_slots=False)
+    page.get_by_role("button", name="提交申请").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"借书申请 #\d+"))
+    pickup = BorrowRequest.objects.get(pk=request_page_number(page))
+    start = timezone.localtime(pickup.slot_booking.slot_start)
+    assert (start.date(), start.hour) == (today + dt.timedelta(days=1), 10)
+    expect(page.locator(".slot-booked")).to_have_text(f"{start:%Y-%m-%d} 10:00–10:30")
