@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from libreach.accounts.models import ApiToken, ReaderProfile, StaffMembership, StaffRole, User
 from libreach.consortium.models import Library
+from libreach.core import normalise
 from libreach.core.errors import NotAuthenticated, PermissionDenied
 
 # Roles that count as library staff for staff-only routes. Volunteers are not staff:
@@ -100,6 +101,7 @@ def readers_of(library: Library, *, query: str = "") -> QuerySet[ReaderProfile]:
     readers = ReaderProfile.objects.filter(library=library).select_related(
         "user", "building", "library"
     )
+    query = normalise.typed_text(query)
     if query:
-        readers = readers.filter(Q(card_number__startswith=query) | Q(user__name__contains=query))
+        readers = readers.filter(Q(card_number__istartswith=query) | Q(user__name__contains=query))
     return readers.order_by("card_number")

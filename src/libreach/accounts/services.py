@@ -22,6 +22,7 @@ from libreach.accounts.models import (
 )
 from libreach.accounts.selectors import hash_token
 from libreach.consortium.models import Building, Library
+from libreach.core import normalise
 from libreach.core.errors import Conflict, NotAuthenticated, RuleViolation
 from libreach.core.validation import full_clean_or_raise
 
@@ -29,7 +30,9 @@ from libreach.core.validation import full_clean_or_raise
 @transaction.atomic
 def issue_token(*, username: str, password: str) -> tuple[str, dt.datetime]:
     """Check the password and return a new bearer token and its expiry."""
-    user = authenticate(username=username, password=password)
+    # A reader's user name is the card number: typed in full-width digits or with
+    # spaces, it still signs in (user names hold no white space).
+    user = authenticate(username=normalise.card_number(username), password=password)
     if user is None:
         raise NotAuthenticated("Wrong user name or password.", code="bad_credentials")
     token = secrets.token_urlsafe(32)
@@ -116,10 +119,10 @@ def create_reader(
     phone: str = "",
 ) -> ReaderProfile:
     """A new reader who signs in with the card number as user name (once a password is set)."""
-    card_number = card_number.strip()
+    card_number = normalise.card_number(card_number)
     _check_reader_type(reader_type)
     place = _building(library, building)
-    if ReaderProfile.objects.filter(card_number=card_number).exists():
+    if ReaderProfile.objects.filter(card_number__iexact=card_number).exists():
         raise Conflict(f"Card number {card_number!r} is already issued.", code="already_exists")
     user = _new_user(username=card_number, password=password, name=name, email=email)
     profile = ReaderProfile(
@@ -196,14 +199,14 @@ def import_readers(
     for line, raw in rows:
         report.read += 1
         row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
-        card = row.get("card_number", "")
+        card = normalise.card_number(row.get("card_number", ""))
         try:
             if not card or not row.get("name") or not row.get("reader_type"):
                 raise RuleViolation("card_number, name and reader_type are required.")
             with transaction.atomic():
                 existing = (
                     ReaderProfile.objects.select_related("user", "library")
-                    .filter(card_number=card)
+                    .filter(card_number__iexact=card)
                     .first()
                 )
                 if existing:

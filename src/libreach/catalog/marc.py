@@ -21,6 +21,7 @@ import pymarc
 from pymarc.exceptions import BadSubfieldCodeWarning
 
 from libreach.catalog.isbn import normalize_isbn
+from libreach.core import normalise
 
 Format = Literal["marc21", "unimarc"]
 FORMATS = ("auto", "marc21", "unimarc")
@@ -539,7 +540,7 @@ def _map_marc21(by_tag: dict[str, list[pymarc.Field]]) -> MarcData:
 
     holdings = [
         Holding(
-            barcode=_clean(_first(fld, "p")),
+            barcode=normalise.barcode(_first(fld, "p")),
             location=_clean(_first(fld, "b")),
             call_number=_clean(" ".join(_subfields(fld, "hi"))),
             volume=_clean(_first(fld, "t")),
@@ -634,7 +635,7 @@ def _map_unimarc(by_tag: dict[str, list[pymarc.Field]]) -> MarcData:
             "call_number": "/".join(parts),
             "volume": _clean(_first(fld, "f")),
         }
-        barcodes = [_clean(b) for b in _subfields(fld, "b")] or [""]
+        barcodes = [normalise.barcode(b) for b in _subfields(fld, "b")] or [""]
         holdings.extend(Holding(barcode=b, **common) for b in barcodes)
 
     call_number = classification = ""

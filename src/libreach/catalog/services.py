@@ -9,6 +9,7 @@ from libreach.catalog.callnumbers import shelving_key
 from libreach.catalog.isbn import isbn_forms, normalize_isbn
 from libreach.catalog.models import Item, MarcFormat, Record
 from libreach.consortium.models import Library
+from libreach.core import normalise
 from libreach.core.errors import Conflict, RuleViolation
 
 
@@ -86,7 +87,7 @@ def create_record(
         isbn13 = normalize_isbn(isbn) or ""
         if not isbn13:
             raise RuleViolation(f"{isbn!r} is not a valid ISBN.", code="invalid_isbn")
-    barcodes = [i.barcode.strip() for i in items]
+    barcodes = [normalise.barcode(i.barcode) for i in items]
     if any(not b for b in barcodes):
         raise RuleViolation("Every item needs a barcode.", code="barcode_required")
     if len(set(barcodes)) != len(barcodes):
