@@ -85,6 +85,30 @@ class DisinfectionMethod(models.TextChoices):
     QUARANTINE = "quarantine", _("Set aside (quarantine)")
 
 
+class EventCode(models.TextChoices):
+    """What a request's history records (RequestEvent.event), with the desk's label."""
+
+    SUBMITTED = "submitted", _("Submitted")
+    SLOT_BOOKED = "slot_booked", _("Pickup slot booked")
+    PICKING = "picking", _("Picking started")
+    LINE_FOUND = "line_found", _("Book found")
+    LINE_NOT_FOUND = "line_not_found", _("Book not found")
+    DISINFECTED = "disinfected", _("Disinfected")
+    READY = "ready", _("Staged, ready")
+    READER_NOTIFIED = "reader_notified", _("Reader notified")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    DELIVERED = "delivered", _("Delivered")
+    COLLECTED = "collected", _("Collected")
+    CANCELLED = "cancelled", _("Cancelled")
+    UNFILLED = "unfilled", _("Unfilled: no book found")
+    EXPIRED = "expired", _("Expired: not collected in time")
+
+
+def event_label(code: str) -> str:
+    """The desk's label of an event code; the code itself for one we do not know."""
+    return str(EventCode(code).label) if code in EventCode.values else code
+
+
 class DeliveryRun(models.Model):
     """One trip of staff or a volunteer taking ready requests to their buildings."""
 

@@ -23,7 +23,7 @@ from libreach.contactless.models import (
     RequestLine,
     RequestStatus,
 )
-from libreach.contactless.services import role_for
+from libreach.contactless.policies import role_for
 from libreach.core.errors import NotAuthenticated, NotFound
 
 

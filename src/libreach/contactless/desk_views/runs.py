@@ -1,0 +1,104 @@
+"""Delivery runs: the list, a new run, the route sheet, dispatching a run."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from libreach.accounts.desk import DESK_ROLES, desk_view
+from libreach.consortium.selectors import buildings_of
+from libreach.contactless import desk_selectors, selectors, services
+from libreach.contactless.desk_views.common import REFUSALS, _books, refusal
+from libreach.contactless.models import DeliveryRun, RequestStatus
+from libreach.core.errors import DomainError
+
+
+@require_GET
+@desk_view(DESK_ROLES)
+def run_list(request, library):
+    runs = selectors.runs_visible_to(request.user, library).prefetch_related("requests")[:100]
+    context = {"library": library, "runs": runs}
+    if not request.is_volunteer_only:
+        context |= {
+            "buildings": desk_selectors.ready_delivery_buildings(library),
+            "assignees": desk_selectors.run_assignees(library),
+            "today": timezone.localdate(),
+        }
+    return render(request, "contactless/desk/runs.html", context)
+
+
+@require_POST
+@desk_view()
+def run_create(request, library):
+    known = {b.code for b in buildings_of(library)}
+    codes = [code for code in request.POST.getlist("building") if code in known]
+    assignee = None
+    if request.POST.get("assignee"):
+        assignee = desk_selectors.run_assignees(library).filter(pk=request.POST["assignee"]).first()
+        if assignee is None:
+            messages.error(request, str(REFUSALS["invalid_assignee"]))
+            return redirect("desk:runs", lib=library.code)
+    try:
+        run = services.create_run(
+            library=library, by=request.user, building_codes=codes or None, assignee=assignee
+        )
+    except DomainError as error:
+        messages.error(request, refusal(error))
+        return redirect("desk:runs", lib=library.code)
+    messages.success(
+        request,
+        _("Run %(number)s of %(date)s created.")
+        % {"number": run.number, "date": run.run_date.isoformat()},
+    )
+    return redirect("desk:run", lib=library.code, run_id=run.pk)
+
+
+def _library_run(request, library, run_id: int) -> DeliveryRun:
+    try:
+        run = selectors.run_for(request.user, run_id)
+    except DomainError:
+        raise Http404("No such delivery run.") from None
+    if run.library_id != library.pk:
+        raise Http404("No such delivery run.")
+    return run
+
+
+@require_GET
+@desk_view(DESK_ROLES)
+def run_detail(request, library, run_id: int):
+    run = _library_run(request, library, run_id)
+    stops = selectors.route_sheet(run)
+    for stop in stops:
+        for borrow in stop["requests"]:
+            borrow.books = _books(borrow)
+    return render(
+        request,
+        "contactless/desk/run.html",
+        {
+            "library": library,
+            "run": run,
+            "stops": stops,
+            "can_dispatch": any(
+                b.status == RequestStatus.READY for stop in stops for b in stop["requests"]
+            ),
+        },
+    )
+
+
+@require_POST
+@desk_view(DESK_ROLES)
+def run_dispatch(request, library, run_id: int):
+    run = _library_run(request, library, run_id)
+    try:
+        count = services.dispatch_run(run_id=run.pk, by=request.user)
+    except DomainError as error:
+        messages.error(request, refusal(error))
+    else:
+        messages.success(
+            request, _("%(count)s request(s) are out for delivery.") % {"count": count}
+        )
+    return redirect("desk:run", lib=library.code, run_id=run.pk)

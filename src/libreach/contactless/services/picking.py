@@ -1,0 +1,227 @@
+"""The desk: pick slips, found / not found, disinfection, staging."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from libreach.accounts.models import User
+from libreach.accounts.selectors import is_staff_of
+from libreach.catalog.models import Item, ItemStatus
+from libreach.circulation import selectors as circulation_selectors
+from libreach.circulation.models import CirculationSettings
+from libreach.circulation.transitions import Trigger as ItemTrigger
+from libreach.circulation.transitions import apply as apply_to_item
+from libreach.consortium.models import Library, ServicePoint
+from libreach.contactless import slots
+from libreach.contactless.models import (
+    PICKUP_MODES,
+    BorrowRequest,
+    Disinfection,
+    DisinfectionMethod,
+    LineStatus,
+    NotFoundReason,
+    PickSlip,
+    RequestLine,
+    RequestStatus,
+)
+from libreach.contactless.selectors import pick_list_lines
+from libreach.contactless.services.common import (
+    _event,
+    _line,
+    _move,
+    _notify,
+    _release_item,
+    _staff_request,
+)
+from libreach.contactless.transitions import (
+    STAFF,
+    SYSTEM,
+    LineTrigger,
+    Trigger,
+    line_next,
+    request_next,
+)
+from libreach.core.errors import Conflict, PermissionDenied, RuleViolation
+
+MISSING_REASONS = {NotFoundReason.NOT_ON_SHELF, NotFoundReason.MISSING, NotFoundReason.DAMAGED}
+
+
+def _start_picking(request: BorrowRequest, by: User, at) -> None:
+    if request.status == RequestStatus.SUBMITTED:
+        _move(request, Trigger.START_PICKING, STAFF, at)
+        request.save(update_fields=["status"])
+        _event(request, "picking", by, at)
+    elif request.status != RequestStatus.PICKING:
+        raise Conflict(
+            f"A request that is {request.status} is not being picked.",
+            code="invalid_transition",
+        )
+
+
+def _finish_if_unfilled(request: BorrowRequest, by: User, at) -> None:
+    statuses = set(request.lines.values_list("status", flat=True))
+    if statuses == {LineStatus.NOT_FOUND}:
+        _move(request, Trigger.UNFILL, SYSTEM, at)
+        request.save(update_fields=["status", "closed_at"])
+        slots.release(request)
+        _event(request, "unfilled", by, at)
+        _notify(request, "unfilled")
+
+
+@transaction.atomic
+def mark_found(
+    *, request_id: int, line_id: int, by: User, barcode: str | None = None, at=None
+) -> RequestLine:
+    """The copy is in hand. For a record-level line, `barcode` may name another copy."""
+    at = at or timezone.now()
+    request = _staff_request(request_id, by, "pick")
+    line = _line(request, line_id)
+    line_next(line.status, LineTrigger.FOUND)
+    _start_picking(request, by, at)
+    if barcode and barcode != line.item.barcode:
+        if line.level == RequestLine.Level.ITEM:
+            raise RuleViolation(
+                f"This line asks for copy {line.item.barcode}, not {barcode}.",
+                code="wrong_copy",
+            )
+        other = (
+            Item.objects.select_for_update()
+            .filter(library=request.library, barcode=barcode)
+            .first()
+        )
+        if other is None or other.record_id != line.record_id:
+            raise RuleViolation(
+                f"{barcode} is not a copy of 《{line.record.title}》 here.", code="wrong_copy"
+            )
+        if other.status != ItemStatus.AVAILABLE or not other.loanable:
+            raise Conflict(f"Copy {barcode} is not available.", code="item_unavailable")
+        _release_item(line)
+        line.item = other
+    apply_to_item(Item.objects.select_for_update().get(pk=line.item_id), ItemTrigger.PICK)
+    line.status = LineStatus.FOUND
+    line.resolved_at = at
+    line.save(update_fields=["status", "item", "resolved_at"])
+    _event(request, "line_found", by, at, line=line, note=line.item.barcode)
+    return line
+
+
+@transaction.atomic
+def mark_not_found(*, request_id: int, line_id: int, by: User, reason: str, at=None) -> RequestLine:
+    at = at or timezone.now()
+    if reason not in NotFoundReason.values:
+        raise RuleViolation(f"Unknown reason {reason!r}.", code="invalid_reason")
+    request = _staff_request(request_id, by, "pick")
+    line = _line(request, line_id)
+    line_next(line.status, LineTrigger.NOT_FOUND)
+    _start_picking(request, by, at)
+    item = Item.objects.select_for_update().get(pk=line.item_id)
+    apply_to_item(
+        item, ItemTrigger.MARK_MISSING if reason in MISSING_REASONS else ItemTrigger.UNREQUEST
+    )
+    line.status = LineStatus.NOT_FOUND
+    line.not_found_reason = reason
+    line.resolved_at = at
+    line.save(update_fields=["status", "not_found_reason", "resolved_at"])
+    _event(request, "line_not_found", by, at, line=line, note=reason)
+    _finish_if_unfilled(request, by, at)
+    return line
+
+
+@transaction.atomic
+def disinfect(*, request_id: int, by: User, method: str, minutes: int, at=None) -> Disinfection:
+    """Log how the found books were disinfected; their lines become `disinfected`."""
+    at = at or timezone.now()
+    if method not in DisinfectionMethod.values:
+        raise RuleViolation(f"Unknown method {method!r}.", code="invalid_method")
+    if not 1 <= minutes <= 24 * 60 * 14:
+        raise RuleViolation("Minutes must be between 1 and 20160.", code="invalid_minutes")
+    request = _staff_request(request_id, by, "disinfect")
+    if request.status != RequestStatus.PICKING:
+        raise Conflict(
+            f"A request that is {request.status} has no books to disinfect.",
+            code="invalid_transition",
+        )
+    found = list(request.lines.select_for_update().filter(status=LineStatus.FOUND))
+    if not found:
+        raise Conflict("No found book is waiting to be disinfected.", code="nothing_to_disinfect")
+    for line in found:
+        line.status = line_next(line.status, LineTrigger.DISINFECT)
+        line.save(update_fields=["status"])
+    record = Disinfection.objects.create(
+        request=request, method=method, minutes=minutes, by=by, at=at
+    )
+    _event(request, "disinfected", by, at, note=f"{method} {minutes} min")
+    return record
+
+
+def _hold_until(request: BorrowRequest, at) -> dt.date:
+    policy = circulation_selectors.policy_for(request.library, request.reader.reader_type)
+    return timezone.localdate(at) + dt.timedelta(days=policy.hold_days)
+
+
+@transaction.atomic
+def stage(*, request_id: int, by: User, shelf_slot: str | None = None, at=None) -> BorrowRequest:
+    """Every line resolved: the found books go to a numbered shelf slot; request `ready`.
+
+    Pickup requests are then notified and wait (`awaiting_pickup`) until their hold date.
+    """
+    at = at or timezone.now()
+    request = _staff_request(request_id, by, "stage")
+    request_next(request.status, Trigger.STAGE, request.mode, STAFF)
+    lines = list(request.lines.select_for_update(of=("self",)).select_related("item"))
+    waiting = [line for line in lines if line.status == LineStatus.REQUESTED]
+    if waiting:
+        raise Conflict(
+            f"{len(waiting)} book(s) of this request are still to be picked.",
+            code="lines_unresolved",
+        )
+    found = [line for line in lines if line.status in (LineStatus.FOUND, LineStatus.DISINFECTED)]
+    requires = (
+        CirculationSettings.objects.filter(library=request.library)
+        .values_list("requires_disinfection", flat=True)
+        .first()
+    )
+    if requires and any(line.status == LineStatus.FOUND for line in found):
+        raise RuleViolation(
+            "This library disinfects every book before staging: record the disinfection first.",
+            code="disinfection_required",
+        )
+    for line in found:
+        apply_to_item(line.item, ItemTrigger.STAGE)
+        line.status = line_next(line.status, LineTrigger.STAGE)
+        line.save(update_fields=["status"])
+    _move(request, Trigger.STAGE, STAFF, at)
+    request.shelf_slot = (shelf_slot or "").strip() or str(request.queue_number)
+    request.ready_at = at
+    if request.mode in PICKUP_MODES:
+        request.hold_until = _hold_until(request, at)
+    request.save(update_fields=["status", "shelf_slot", "ready_at", "hold_until"])
+    _event(request, "ready", by, at, note=request.shelf_slot)
+    if request.mode in PICKUP_MODES:
+        _notify(request, "ready")
+        _move(request, Trigger.NOTIFY_READY, SYSTEM, at)
+        request.save(update_fields=["status"])
+        _event(request, "reader_notified", None, at)
+    return request
+
+
+@transaction.atomic
+def print_pick_slip(
+    *, library: Library, by: User, service_point: ServicePoint | None = None, at=None
+) -> PickSlip:
+    """Remember the lines a printed pick list carries, so the next print leaves them out."""
+    at = at or timezone.now()
+    if not is_staff_of(by, library):
+        raise PermissionDenied(f"You are not staff of library {library.code}.")
+    Library.objects.select_for_update().get(pk=library.pk)
+    line_ids = [row["line"] for row in pick_list_lines(library, service_point, unprinted=True)]
+    if not line_ids:
+        raise Conflict("Every line to pick is already on a printed slip.", code="nothing_to_print")
+    slip = PickSlip.objects.create(
+        library=library, service_point=service_point, printed_by=by, printed_at=at
+    )
+    slip.lines.set(line_ids)
+    return slip
