@@ -3,9 +3,10 @@
 import pytest
 from django.db import connection
 
-from libreach.catalog import marc_import
+from libreach.catalog import marc_reader, marc_writer
 from libreach.catalog.callnumbers import shelving_key
-from libreach.catalog.marc_import import generated_barcode, import_marc
+from libreach.catalog.marc_import import import_marc
+from libreach.catalog.marc_reader import generated_barcode
 from libreach.catalog.models import Item, ItemStatus, Record
 from libreach.catalog.tests.test_marc import CNMARC, LOC_CHINESE, iso2709
 from libreach.consortium.services import create_library
@@ -304,8 +305,8 @@ def test_a_failing_batch_is_written_record_by_record(library, marc_samples, tmp_
     lookup) costs that record only, and leaves nothing of it behind."""
     import_marc(library=library, path=marc_samples / "one.dat")  # test.dat's first record
     taken = Record.objects.get(library=library)
-    real_records = marc_import._Writer.existing_records
-    real_items = marc_import._Writer.item_owners
+    real_records = marc_writer._Writer.existing_records
+    real_items = marc_writer._Writer.item_owners
 
     def records_without_taken(self, batch):
         return {k: v for k, v in real_records(self, batch).items() if v != taken.pk}
@@ -313,8 +314,8 @@ def test_a_failing_batch_is_written_record_by_record(library, marc_samples, tmp_
     def items_without_taken(self, barcodes):
         return {k: v for k, v in real_items(self, barcodes).items() if v[1] != taken.pk}
 
-    monkeypatch.setattr(marc_import._Writer, "existing_records", records_without_taken)
-    monkeypatch.setattr(marc_import._Writer, "item_owners", items_without_taken)
+    monkeypatch.setattr(marc_writer._Writer, "existing_records", records_without_taken)
+    monkeypatch.setattr(marc_writer._Writer, "item_owners", items_without_taken)
     path = write(
         tmp_path,
         "combined.dat",
@@ -382,7 +383,7 @@ def test_a_failure_in_the_reader_process_reaches_the_caller(library, marc_sample
     def broken(parsed, library_code):
         raise RuntimeError("reader broke")
 
-    monkeypatch.setattr(marc_import, "_prepare", broken)  # inherited by the forked child
+    monkeypatch.setattr(marc_reader, "_prepare", broken)  # inherited by the forked child
     with pytest.raises(RuntimeError, match="reader broke"):
         import_marc(library=library, path=marc_samples / "marc.dat", background=True)
     assert counts(library) == (0, 0)
@@ -390,7 +391,7 @@ def test_a_failure_in_the_reader_process_reaches_the_caller(library, marc_sample
 
 def test_items_belong_to_their_records_across_statements(library, marc_samples, monkeypatch):
     # Two rows per INSERT statement (on SQLite; PostgreSQL sends one array per column).
-    monkeypatch.setattr(marc_import, "_params_limit", lambda: 40)
+    monkeypatch.setattr(marc_writer, "_params_limit", lambda: 40)
     import_marc(library=library, path=marc_samples / "marc.dat")
     for record in Record.objects.filter(library=library):
         assert [i.barcode for i in record.items.all()] == [f"PKU-{record.control_number}"]
