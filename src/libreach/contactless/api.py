@@ -436,8 +436,8 @@ def print_pick_slip(request, lib: str, payload: PickSlipIn):
     library = library_by_code(lib)
     require_staff(request.auth, library)
     point = service_point_by_code(library, payload.service_point) if payload.service_point else None
-    rows = selectors.pick_list_lines(library, point, unprinted=True)
     slip = services.print_pick_slip(library=library, by=request.auth, service_point=point)
+    rows = selectors.pick_slip_rows(slip)
     return Status(201, {"id": slip.pk, "printed_at": slip.printed_at, "lines": rows})
 
 

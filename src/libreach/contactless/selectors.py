@@ -19,6 +19,7 @@ from libreach.contactless.models import (
     Disinfection,
     LineStatus,
     Mode,
+    PickSlip,
     RequestEvent,
     RequestLine,
     RequestStatus,
@@ -89,6 +90,15 @@ def pick_list_lines(
     if unprinted:
         lines = lines.filter(pick_slips=None)
     return in_shelving_order(lines, service_point="request__service_point__code")
+
+
+def pick_slip_rows(slip: PickSlip) -> list[dict]:
+    """The lines a printed slip recorded, as pick-list rows in shelving order: read from
+    the slip's own relation, so what is printed is what was marked printed."""
+    return in_shelving_order(
+        RequestLine.objects.filter(pick_slips=slip),
+        service_point="request__service_point__code",
+    )
 
 
 # The columns of a pick list row, by the name a row gives each.
