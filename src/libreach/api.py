@@ -3,21 +3,38 @@
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from libreach.accounts.api import router as accounts_router
-from libreach.accounts.auth import api_auth
+from libreach.accounts.auth import anonymous_throttle, api_auth
 from libreach.catalog.api import router as catalog_router
 from libreach.circulation.api import router as circulation_router
 from libreach.consortium.api import router as consortium_router
 from libreach.contactless.api import router as contactless_router
-from libreach.core.errors import DomainError
+from libreach.core.errors import DomainError, TooManyRequests
 
-api = NinjaAPI(
+
+class LibreachAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """Every route open to anonymous callers may answer 429 (the per-address limit)."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        too_many = {
+            "description": "Too many requests from this address; see Retry-After",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        }
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                if not operation.get("security"):
+                    operation.setdefault("responses", {}).setdefault(429, too_many)
+        return schema
+
+
+api = LibreachAPI(
     title="libreach API",
     version="1",
     description="Contactless library services for a consortium of academic libraries.",
     auth=api_auth,
+    throttle=[anonymous_throttle],
     urls_namespace="api-v1",
 )
 
@@ -41,7 +58,10 @@ def error_response(
 
 @api.exception_handler(DomainError)
 def _domain_error(request, exc: DomainError):
-    return error_response(request, exc.status, exc.code, exc.detail)
+    response = error_response(request, exc.status, exc.code, exc.detail)
+    if isinstance(exc, TooManyRequests):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)
@@ -49,6 +69,12 @@ def _auth_error(request, exc):
     return error_response(
         request, 401, "not_authenticated", "Authentication credentials were missing or wrong."
     )
+
+
+@api.exception_handler(Throttled)
+def _throttled(request, exc: Throttled):
+    # Ninja sets Retry-After on the response this returns.
+    return error_response(request, 429, "too_many_requests", "Too many requests. Try again later.")
 
 
 @api.exception_handler(HttpError)

@@ -12,6 +12,7 @@ LIBREACH_TASKS        "database" (default): background tasks wait in the databas
                       `libreach worker`; "immediate": they run inline (tests, no worker)
 """
 
+import datetime as _dt
 import os
 import tempfile
 from pathlib import Path
@@ -170,4 +171,39 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LIBREACH_LOG_LEVEL", "WARNING")},
+}
+
+# --- Sign-in lockout (django-axes) and API throttling --------------------------------
+# LIBREACH_SIGNIN_FAILURES         failed sign-ins, for one account or from one address,
+#                                  that lock both the page and the token route (10)
+# LIBREACH_SIGNIN_COOLOFF_MINUTES  how long failures count and the lock lasts (15)
+# LIBREACH_PROXY_COUNT             reverse proxies in front that append to
+#                                  X-Forwarded-For (0: the client is REMOTE_ADDR)
+# LIBREACH_THROTTLE                "0" turns the per-address API limits off (benchmarks)
+# LIBREACH_THROTTLE_ANONYMOUS      requests per address to routes open to anyone (300/min)
+# LIBREACH_THROTTLE_SIGN_IN        token requests per address (60/min)
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes asks
+AUTHENTICATION_BACKENDS = [
+    "libreach.accounts.backends.SignInLockoutBackend",  # first: refuses locked-out sign-ins
+    "django.contrib.auth.backends.ModelBackend",
+]
+LIBREACH_PROXY_COUNT = int(os.environ.get("LIBREACH_PROXY_COUNT", "0"))
+AXES_FAILURE_LIMIT = int(os.environ.get("LIBREACH_SIGNIN_FAILURES", "10"))
+AXES_COOLOFF_TIME = _dt.timedelta(
+    minutes=int(os.environ.get("LIBREACH_SIGNIN_COOLOFF_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+# Attempts during the lock (even with the right password) are refused but not counted,
+# so the wait ends when it said it would.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "libreach.accounts.lockout.username_of"
+AXES_CLIENT_IP_CALLABLE = "libreach.accounts.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "libreach.accounts.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not recorded: no write per sign-in
+NINJA_NUM_PROXIES = LIBREACH_PROXY_COUNT  # never trust a client's own X-Forwarded-For
+LIBREACH_THROTTLE = _env_bool("LIBREACH_THROTTLE", default=True)
+LIBREACH_THROTTLE_RATES = {
+    "anonymous": os.environ.get("LIBREACH_THROTTLE_ANONYMOUS", "300/min"),
+    "sign_in": os.environ.get("LIBREACH_THROTTLE_SIGN_IN", "60/min"),
 }

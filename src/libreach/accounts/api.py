@@ -7,6 +7,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from libreach.accounts import selectors, services
+from libreach.accounts.auth import anonymous_throttle, bearer_token, sign_in_throttle
 from libreach.accounts.models import ReaderProfile
 from libreach.consortium.selectors import library_by_code
 from libreach.core.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut
@@ -83,13 +84,32 @@ class MeOut(Schema):
 
 @router.post(
     "/auth/token",
-    response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut},
+    response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     auth=None,
+    throttle=[anonymous_throttle, sign_in_throttle],
     summary="Exchange a user name and password for a bearer token",
+    description=(
+        "After too many failed sign-ins for one account or from one address, 429 with "
+        "Retry-After, even for the right password, until the wait is over."
+    ),
 )
 def create_token(request, payload: TokenIn):
-    token, expires_at = services.issue_token(username=payload.username, password=payload.password)
+    token, expires_at = services.issue_token(
+        request=request, username=payload.username, password=payload.password
+    )
     return {"token": token, "expires_at": expires_at}
+
+
+@router.delete(
+    "/auth/token",
+    response={204: None, 401: ErrorOut},
+    auth=bearer_token,
+    summary="Revoke the bearer token this request carries",
+    description="204 once revoked: the token no longer authenticates. 401 without a token.",
+)
+def revoke_token(request):
+    services.revoke_token(token=request.api_token)
+    return Status(204, None)
 
 
 @router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="Who the caller is")

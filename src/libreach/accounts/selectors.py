@@ -19,7 +19,8 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def user_for_token(token: str) -> User | None:
+def active_token(token: str) -> ApiToken | None:
+    """The unexpired token of an active user that `token` is, with its user; else None."""
     if not token:
         return None
     row = (
@@ -29,7 +30,12 @@ def user_for_token(token: str) -> User | None:
     )
     if row is None or not row.user.is_active:
         return None
-    return row.user
+    return row
+
+
+def user_for_token(token: str) -> User | None:
+    row = active_token(token)
+    return row.user if row is not None else None
 
 
 def roles_at(user, library: Library) -> set[str]:

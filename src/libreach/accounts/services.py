@@ -10,8 +10,11 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from libreach.accounts import lockout
 from libreach.accounts.models import (
     ApiToken,
     ReaderProfile,
@@ -23,22 +26,55 @@ from libreach.accounts.models import (
 from libreach.accounts.selectors import hash_token
 from libreach.consortium.models import Building, Library
 from libreach.core import normalise
-from libreach.core.errors import Conflict, NotAuthenticated, RuleViolation
+from libreach.core.errors import Conflict, NotAuthenticated, RuleViolation, TooManyRequests
 from libreach.core.validation import full_clean_or_raise
 
 
-@transaction.atomic
-def issue_token(*, username: str, password: str) -> tuple[str, dt.datetime]:
-    """Check the password and return a new bearer token and its expiry."""
+def issue_token(*, request: HttpRequest, username: str, password: str) -> tuple[str, dt.datetime]:
+    """Check the password and return a new bearer token and its expiry.
+
+    `request` lets django-axes count the failure against the account and the address.
+    Not one transaction with the insert: a refused sign-in must keep its recorded failure.
+    """
     # A reader's user name is the card number: typed in full-width digits or with
     # spaces, it still signs in (user names hold no white space).
-    user = authenticate(username=normalise.card_number(username), password=password)
+    user = authenticate(request, username=normalise.card_number(username), password=password)
     if user is None:
-        raise NotAuthenticated("Wrong user name or password.", code="bad_credentials")
+        if getattr(request, "axes_locked_out", False):
+            raise TooManyRequests(
+                _("Too many failed sign-ins. Try again in %(minutes)s minutes."),
+                retry_after=lockout.seconds_left(request),
+            )
+        raise NotAuthenticated(_("Wrong user name or password."), code="bad_credentials")
     token = secrets.token_urlsafe(32)
     expires_at = timezone.now() + dt.timedelta(hours=settings.LIBREACH_TOKEN_HOURS)
     ApiToken.objects.create(user=user, key_hash=hash_token(token), expires_at=expires_at)
     return token, expires_at
+
+
+# A token's last use is kept to the minute: a request within a minute of the last stamp
+# writes nothing.
+TOKEN_USE_PRECISION = dt.timedelta(minutes=1)
+
+
+def note_token_use(token: ApiToken, *, now: dt.datetime | None = None) -> None:
+    """Stamp `last_used_at`, at most once a minute per token."""
+    now = now or timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < TOKEN_USE_PRECISION:
+        return
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now
+
+
+def revoke_token(*, token: ApiToken) -> None:
+    """The token stops working at once; nothing of it is kept."""
+    ApiToken.objects.filter(pk=token.pk).delete()
+
+
+def purge_expired_tokens() -> int:
+    """Delete expired tokens (a periodic job); revoked ones are deleted when revoked."""
+    deleted, _by_model = ApiToken.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
 
 
 def _check_password(password: str, user: User) -> None:

@@ -37,6 +37,15 @@ def pytest_unconfigure(config):
                 os.remove(name + suffix)
 
 
+@pytest.fixture(autouse=True)
+def _no_requests_counted():
+    """Each test starts with nothing counted against its address: the API's per-address
+    limits keep their counts in the cache, which outlives a test's database."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 class ApiClient:
     """A Django test client that speaks JSON and carries a bearer token when signed in."""
 

@@ -1,5 +1,6 @@
 from libreach.testing.fixtures import PASSWORD
 from libreach.testing.permissions import (
+    CORE_ACTORS,
     PUBLIC,
     SIGNED_IN,
     STAFF_READ,
@@ -14,6 +15,10 @@ CASES = [
         "/api/v1/auth/token",
         body={"username": "2020000001", "password": PASSWORD},
         expect=PUBLIC,
+    ),
+    # Revokes the caller's own token: anyone holding one may.
+    RouteCase(
+        "DELETE", "/api/v1/auth/token", expect={**SIGNED_IN, **dict.fromkeys(CORE_ACTORS[1:], 204)}
     ),
     RouteCase("GET", "/api/v1/me", expect=SIGNED_IN),
     RouteCase(
