@@ -2,6 +2,7 @@
 notices sent through the task queue (the outbox)."""
 
 import datetime as dt
+import subprocess
 import threading
 
 import pytest
@@ -14,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from libreach.catalog import services as catalog_services
 from libreach.catalog.models import Item, ItemStatus
-from libreach.core import periodic
+from libreach.core import periodic, worker
 from libreach.core.models import PeriodicJob
 from libreach.core.notify import queue_notice
 
@@ -138,3 +139,57 @@ def test_register_refuses_a_non_positive_interval():
     with pytest.raises(ValueError):
         periodic.register("never", every=dt.timedelta(0), func_path="builtins.print")
     assert periodic.job("never") is None
+
+
+def notices():
+    return DBTaskResult.objects.filter(task_path__endswith="send_notice_task")
+
+
+def _claim_as(task: DBTaskResult, claimed_by: str, started_at=None) -> None:
+    task.claim(claimed_by)  # what django-tasks-db does before running a task
+    if started_at is not None:
+        DBTaskResult.objects.filter(pk=task.pk).update(started_at=started_at)
+
+
+@DATABASE_TASKS
+def test_a_notice_whose_worker_was_killed_is_sent_by_the_next(consortium):
+    reader = consortium.reader
+    reader.email = "zhang@example.edu.cn"
+    reader.save()
+    with transaction.atomic():
+        queue_notice(user=reader, template="loans_extended", context={"library": "X", "loans": []})
+    # A worker claimed it and was killed before sending it: its process is gone.
+    dead = subprocess.Popen(["true"])
+    claimed_by = worker.new_worker_id(dead.pid)  # named before it is reaped
+    dead.wait()
+    notice = notices().get()
+    _claim_as(notice, claimed_by)
+
+    worker_once()
+    assert [m.to for m in mail.outbox] == [["zhang@example.edu.cn"]]
+    assert notices().get().status == "SUCCESSFUL"
+    worker_once()
+    assert len(mail.outbox) == 1
+
+
+@DATABASE_TASKS
+def test_a_task_is_left_to_a_live_worker_and_to_another_machine_until_it_is_overdue(consortium):
+    reader = consortium.reader
+    reader.email = "zhang@example.edu.cn"
+    reader.save()
+    with transaction.atomic():
+        for _ in range(2):
+            queue_notice(
+                user=reader, template="loans_extended", context={"library": "X", "loans": []}
+            )
+    alive, elsewhere = notices().order_by("enqueued_at", "id")
+    _claim_as(alive, worker.new_worker_id())  # this very process: alive
+    now = timezone.now()
+    _claim_as(elsewhere, "another-host:4242:1234:abcdefgh", started_at=now)
+
+    assert worker.requeue_orphans(now=now + worker.ORPHAN_AFTER - dt.timedelta(seconds=1)) == 0
+    worker_once()
+    assert mail.outbox == []
+    assert worker.requeue_orphans(now=now + worker.ORPHAN_AFTER + dt.timedelta(seconds=1)) == 1
+    assert DBTaskResult.objects.get(pk=elsewhere.pk).status == "READY"
+    assert DBTaskResult.objects.get(pk=alive.pk).status == "RUNNING"
