@@ -125,3 +125,123 @@ def test_openapi_document_lists_the_contract(db):
     for method, path in CONTRACT_ROUTES:
         assert method in paths.get(path, {}), (method, path)
     assert "bearer" in str(response.json()["components"]["securitySchemes"]).lower()
+
+
+# --- errors in the caller's language -----------------------------------------------------
+
+
+def _token_refusal(**headers):
+    return Client().post(
+        "/api/v1/auth/token",
+        {"username": "2020000001", "password": "wrong"},
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+@pytest.mark.parametrize(
+    ("headers", "detail"),
+    [
+        ({}, "用户名或密码错误。"),
+        ({"Accept-Language": "zh-CN,zh;q=0.9"}, "用户名或密码错误。"),
+        ({"Accept-Language": "en-US,en;q=0.8"}, "Wrong user name or password."),
+    ],
+)
+def test_domain_error_detail_follows_accept_language(consortium, headers, detail):
+    response = _token_refusal(**headers)
+    assert response.status_code == 401
+    assert response.json() == {"error": "bad_credentials", "detail": detail}
+
+
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [
+        ("zh-hans", "缺少身份凭证或凭证有误。"),
+        ("en", "Authentication credentials were missing or wrong."),
+    ],
+)
+def test_401_from_the_handler_in_both_languages(db, language, detail):
+    response = Client().get(
+        "/api/v1/me", headers={"Authorization": "Bearer wrong", "Accept-Language": language}
+    )
+    assert response.status_code == 401
+    assert response.json()["detail"] == detail
+    assert response["Content-Language"] == language
+
+
+@pytest.mark.parametrize(
+    ("language", "message"), [("zh-hans", "此字段为必填项。"), ("en", "This field is required.")]
+)
+def test_422_in_both_languages(consortium, language, message):
+    client = ApiClient(consortium.consortium_admin)
+    response = client.post("/api/v1/libraries", {"name": "无代码"}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["detail"] == f"code: {message}"
+    assert body["fields"] == [{"loc": ["body", "payload", "code"], "msg": message}]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("zh-hans", "最多输入 32 个字符。"), ("en", "Enter at most 32 characters.")],
+)
+def test_422_messages_carry_their_limits(consortium, language, message):
+    client = ApiClient(consortium.consortium_admin)
+    response = client.post(
+        "/api/v1/libraries", {"code": "X" * 33, "name": "长代码"}, HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["fields"][0]["msg"] == message
+
+
+def test_without_accept_language_the_users_setting_decides(consortium):
+    consortium.consortium_admin.language = "en"
+    consortium.consortium_admin.save()
+    client = ApiClient(consortium.consortium_admin)
+    response = client.post("/api/v1/libraries", {"name": "无代码"})
+    assert response.json()["detail"] == "code: This field is required."
+    # Accept-Language, when sent, wins over the setting.
+    response = client.post("/api/v1/libraries", {"name": "无代码"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.json()["detail"] == "code: 此字段为必填项。"
+
+
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [("zh-hans", "请求正文不是有效的 JSON。"), ("en", "The request body is not valid JSON.")],
+)
+def test_400_in_both_languages(consortium, language, detail):
+    client = ApiClient(consortium.consortium_admin)
+    response = client.client.post(
+        "/api/v1/libraries",
+        "{not json",
+        content_type="application/json",
+        headers={**client.headers, "Accept-Language": language},
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": "bad_request", "detail": detail}
+
+
+@pytest.mark.parametrize(
+    ("language", "fragment"), [("zh-hans", "分钟后再试"), ("en", "Try again in 15 minutes")]
+)
+def test_429_lockout_in_both_languages(consortium, language, fragment):
+    for _ in range(10):
+        response = _token_refusal(**{"Accept-Language": language})
+    assert response.status_code == 429
+    assert fragment in response.json()["detail"]
+
+
+def test_a_domain_error_is_put_into_words_when_answered_not_when_raised():
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy
+
+    from libreach.core.errors import Conflict, TooManyRequests
+
+    with translation.override("en"):
+        error = Conflict(gettext_lazy("Not found."), code="x")
+        waiting = TooManyRequests(retry_after=61)
+    with translation.override("zh-hans"):
+        assert error.detail == "未找到。"
+    with translation.override("en"):
+        assert str(error) == "Not found."
+    assert waiting.retry_after == 61 and waiting.params["minutes"] == 2
