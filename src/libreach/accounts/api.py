@@ -132,8 +132,7 @@ def me(request):
 )
 def create_staff(request, lib: str, payload: StaffIn):
     library = library_by_code(lib)
-    selectors.require_library_admin(request.auth, library)
-    return Status(201, services.create_staff(library=library, **payload.dict()))
+    return Status(201, services.create_staff(library=library, **payload.dict(), by=request.auth))
 
 
 @router.post(
@@ -143,8 +142,7 @@ def create_staff(request, lib: str, payload: StaffIn):
 )
 def create_reader(request, lib: str, payload: ReaderIn):
     library = library_by_code(lib)
-    selectors.require_staff(request.auth, library)
-    return Status(201, services.create_reader(library=library, **payload.dict()))
+    return Status(201, services.create_reader(library=library, **payload.dict(), by=request.auth))
 
 
 @router.get(
@@ -154,6 +152,4 @@ def create_reader(request, lib: str, payload: ReaderIn):
 )
 @paginate(LimitOffsetPagination)
 def list_readers(request, lib: str, q: str = ""):
-    library = library_by_code(lib)
-    selectors.require_staff(request.auth, library)
-    return selectors.readers_of(library, query=q)
+    return selectors.readers_of(library_by_code(lib), by=request.auth, query=q)

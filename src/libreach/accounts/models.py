@@ -29,6 +29,26 @@ class User(AbstractUser):
     def is_consortium_admin(self) -> bool:
         return self.is_active and self.is_superuser
 
+    def roles_at(self, library) -> frozenset[str]:
+        """The roles held at `library`: one query per user object, then cached on it.
+
+        A method of the user, so apps below accounts (consortium) can ask it without
+        importing accounts; the rules built on it live in each app's policies module.
+        """
+        cache = self.__dict__.get("_libreach_roles")
+        if cache is None:
+            cache = {}
+            for lib_id, role in StaffMembership.objects.filter(user=self).values_list(
+                "library_id", "role"
+            ):
+                cache.setdefault(lib_id, set()).add(role)
+            self.__dict__["_libreach_roles"] = cache
+        return frozenset(cache.get(library.pk, ()))
+
+    def is_library_staff(self, library) -> bool:
+        """Holds a staff role (not only volunteer) at `library`."""
+        return bool(self.roles_at(library) & STAFF_ROLES)
+
 
 class ReaderType(models.TextChoices):
     UNDERGRADUATE = "undergraduate", _("Undergraduate")
@@ -73,6 +93,11 @@ class StaffRole(models.TextChoices):
     REFERENCE = "reference", _("Reference")
     ADMIN = "admin", _("Library administrator")
     VOLUNTEER = "volunteer", _("Volunteer")
+
+
+# Roles that count as library staff. Volunteers are not staff: they only see the delivery
+# runs given to them.
+STAFF_ROLES = frozenset({StaffRole.CIRCULATION, StaffRole.REFERENCE, StaffRole.ADMIN})
 
 
 class StaffMembership(models.Model):

@@ -1,18 +1,26 @@
-"""Reads about users, and the permission questions every other app asks."""
+"""Reads about users. The permission questions live in accounts.policies."""
 
 import hashlib
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from libreach.accounts.models import ApiToken, ReaderProfile, StaffMembership, StaffRole, User
+from libreach.accounts.models import ApiToken, ReaderProfile, StaffMembership, User
+from libreach.accounts.policies import (  # noqa: F401  re-exported for older importers
+    STAFF_ROLES,
+    SYSTEM,
+    Actor,
+    is_consortium_admin,
+    is_staff_of,
+    require_can_manage_readers,
+    require_consortium_admin,
+    require_library_admin,
+    require_staff,
+    roles_at,
+)
+from libreach.accounts.policies import require_signed_in as require_authenticated  # noqa: F401
 from libreach.consortium.models import Library
 from libreach.core import normalise
-from libreach.core.errors import NotAuthenticated, PermissionDenied
-
-# Roles that count as library staff for staff-only routes. Volunteers are not staff:
-# they only see the delivery runs given to them.
-STAFF_ROLES = frozenset({StaffRole.CIRCULATION, StaffRole.REFERENCE, StaffRole.ADMIN})
 
 
 def hash_token(token: str) -> str:
@@ -38,53 +46,6 @@ def user_for_token(token: str) -> User | None:
     return row.user if row is not None else None
 
 
-def roles_at(user, library: Library) -> set[str]:
-    """The roles `user` holds at `library` (cached on the user for the request)."""
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    cache = user.__dict__.setdefault("_libreach_roles", None)
-    if cache is None:
-        cache = {}
-        for lib_id, role in StaffMembership.objects.filter(user=user).values_list(
-            "library_id", "role"
-        ):
-            cache.setdefault(lib_id, set()).add(role)
-        user.__dict__["_libreach_roles"] = cache
-    return cache.get(library.pk, set())
-
-
-def is_consortium_admin(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
-
-
-def is_staff_of(user, library: Library, roles: frozenset[str] | set[str] = STAFF_ROLES) -> bool:
-    return is_consortium_admin(user) or bool(roles_at(user, library) & set(roles))
-
-
-def require_authenticated(user) -> None:
-    if not getattr(user, "is_authenticated", False):
-        raise NotAuthenticated()
-
-
-def require_consortium_admin(user) -> None:
-    require_authenticated(user)
-    if not is_consortium_admin(user):
-        raise PermissionDenied("Only a consortium administrator may do this.")
-
-
-def require_staff(user, library: Library, roles: frozenset[str] | set[str] = STAFF_ROLES) -> None:
-    """Refuse unless `user` holds one of `roles` at `library` (or is a consortium admin)."""
-    require_authenticated(user)
-    if not is_staff_of(user, library, roles):
-        raise PermissionDenied(
-            f"You are not staff of library {library.code} in a role that may do this."
-        )
-
-
-def require_library_admin(user, library: Library) -> None:
-    require_staff(user, library, roles={StaffRole.ADMIN})
-
-
 def reader_profile(user) -> ReaderProfile | None:
     if not getattr(user, "is_authenticated", False):
         return None
@@ -103,7 +64,9 @@ def roles_of(user) -> list[dict[str, str]]:
     ]
 
 
-def readers_of(library: Library, *, query: str = "") -> QuerySet[ReaderProfile]:
+def readers_of(library: Library, *, by: Actor, query: str = "") -> QuerySet[ReaderProfile]:
+    """A library's readers, for its staff."""
+    require_can_manage_readers(by, library)
     readers = ReaderProfile.objects.filter(library=library).select_related(
         "user", "building", "library"
     )

@@ -23,6 +23,12 @@ from libreach.accounts.models import (
     StaffRole,
     User,
 )
+from libreach.accounts.policies import (
+    SYSTEM,
+    Actor,
+    require_can_add_staff,
+    require_can_manage_readers,
+)
 from libreach.accounts.selectors import hash_token
 from libreach.consortium.models import Building, Library
 from libreach.core import normalise
@@ -105,9 +111,17 @@ def _new_user(*, username: str, password: str | None, name: str, email: str = ""
 
 @transaction.atomic
 def create_staff(
-    *, library: Library, username: str, password: str, name: str, role: str, email: str = ""
+    *,
+    library: Library,
+    username: str,
+    password: str,
+    name: str,
+    role: str,
+    email: str = "",
+    by: Actor = SYSTEM,
 ) -> StaffMembership:
     """A new staff account holding `role` at `library`."""
+    require_can_add_staff(by, library)
     if role not in StaffRole.values:
         raise RuleViolation(f"Unknown role {role!r}.", code="invalid_role")
     user = _new_user(username=username, password=password, name=name, email=email)
@@ -115,7 +129,8 @@ def create_staff(
 
 
 @transaction.atomic
-def grant_role(*, user: User, library: Library, role: str) -> StaffMembership:
+def grant_role(*, user: User, library: Library, role: str, by: Actor = SYSTEM) -> StaffMembership:
+    require_can_add_staff(by, library)
     if role not in StaffRole.values:
         raise RuleViolation(f"Unknown role {role!r}.", code="invalid_role")
     membership, _ = StaffMembership.objects.get_or_create(user=user, library=library, role=role)
@@ -153,8 +168,10 @@ def create_reader(
     department: str = "",
     email: str = "",
     phone: str = "",
+    by: Actor = SYSTEM,
 ) -> ReaderProfile:
     """A new reader who signs in with the card number as user name (once a password is set)."""
+    require_can_manage_readers(by, library)
     card_number = normalise.card_number(card_number)
     _check_reader_type(reader_type)
     place = _building(library, building)
@@ -223,7 +240,7 @@ def _update_reader(profile: ReaderProfile, row: dict[str, str], library: Library
 
 
 def import_readers(
-    *, library: Library, rows: Iterable[tuple[int, dict[str, str]]]
+    *, library: Library, rows: Iterable[tuple[int, dict[str, str]]], by: Actor = SYSTEM
 ) -> ReaderImportReport:
     """Add or update readers from (line number, row) pairs, one transaction per row.
 
@@ -231,6 +248,7 @@ def import_readers(
     duplicates. A bad row is reported with its line and reason and the rest go on.
     Without a `password` column the account gets no usable password until staff set one.
     """
+    require_can_manage_readers(by, library)
     report = ReaderImportReport()
     for line, raw in rows:
         report.read += 1

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from libreach.catalog.callnumbers import shelving_key
 from libreach.catalog.isbn import isbn_forms, normalize_isbn
 from libreach.catalog.models import Item, MarcFormat, Record
+from libreach.catalog.policies import SYSTEM, Actor, require_can_catalogue
 from libreach.consortium.models import Library
 from libreach.core import normalise
 from libreach.core.errors import Conflict, RuleViolation
@@ -77,8 +78,10 @@ def create_record(
     language: str = "",
     call_number: str = "",
     items: Sequence[ItemInput] = (),
+    by: Actor = SYSTEM,
 ) -> Record:
     """A hand-entered record with its items. Barcodes are unique within a library."""
+    require_can_catalogue(by, library)
     title = title.strip()
     if not title:
         raise RuleViolation("A record needs a title.", code="title_required")

@@ -5,7 +5,6 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
-from libreach.accounts.selectors import reader_profile, require_authenticated, require_staff
 from libreach.circulation import closures, selectors, services
 from libreach.consortium.selectors import library_by_code
 from libreach.core.errors import RuleViolation
@@ -71,8 +70,7 @@ class LoansParams(Schema):
 )
 def list_closures(request, lib: str):
     library = library_by_code(lib)
-    require_staff(request.auth, library)
-    return list(selectors.closures_of(library).select_related("library"))
+    return list(selectors.closures_of(library, by=request.auth).select_related("library"))
 
 
 @router.post(
@@ -86,7 +84,7 @@ def declare_closure(request, lib: str, payload: ClosureIn):
     # Synchronous: the answer tells staff how many loans moved. Each batch commits on
     # its own, and the worker's "apply_closures" job finishes a run cut short.
     closures.apply_closure(closure=closure)
-    return Status(201, selectors.closure_of(library, closure.pk))
+    return Status(201, selectors.closure_of(library, closure.pk, by=request.auth))
 
 
 @router.post(
@@ -96,10 +94,9 @@ def declare_closure(request, lib: str, payload: ClosureIn):
 )
 def lift_closure(request, lib: str, closure_id: int):
     library = library_by_code(lib)
-    require_staff(request.auth, library)
-    closure = selectors.closure_of(library, closure_id)
+    closure = selectors.closure_of(library, closure_id, by=request.auth)
     closures.lift_closure(closure=closure, by=request.auth)
-    return selectors.closure_of(library, closure_id)
+    return selectors.closure_of(library, closure_id, by=request.auth)
 
 
 @router.post(
@@ -128,14 +125,12 @@ def bulk_extension(request, lib: str, payload: BulkExtensionIn):
     summary="The caller's open loans, the first due first",
 )
 def my_loans(request, params: Query[LoansParams]):
-    require_authenticated(request.auth)
     if not params.mine:
         raise RuleViolation(
             "Only your own loans are listed here (mine=true); staff see loans at the desk.",
             code="mine_only",
         )
-    reader = reader_profile(request.auth)
-    return [] if reader is None else list(selectors.open_loans_of(reader))
+    return selectors.own_open_loans(request.auth)
 
 
 @router.post(
@@ -145,5 +140,5 @@ def my_loans(request, params: Query[LoansParams]):
 )
 def renew_loan(request, loan_id: int):
     loan = selectors.loan_for(request.auth, loan_id)
-    services.renew(loan=loan)
+    services.renew(loan=loan, by=request.auth)
     return selectors.loan_for(request.auth, loan_id)

@@ -24,8 +24,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from libreach.accounts.models import ReaderType
-from libreach.accounts.selectors import require_staff
 from libreach.circulation.models import BulkExtension, ClosureRedate, Loan
+from libreach.circulation.policies import require_can_manage_circulation
 from libreach.consortium.models import Closure, Library
 from libreach.consortium.selectors import next_open_day
 from libreach.core.errors import Conflict, RuleViolation
@@ -49,7 +49,7 @@ def declare_closure(
 ) -> Closure:
     """Record a closure. Its loans are re-dated by `apply_closure` (the caller or the
     worker's "apply_closures" job), in batches that commit on their own."""
-    require_staff(by, library)
+    require_can_manage_circulation(by, library)
     if end_date < start_date:
         raise RuleViolation(
             "The last closed day cannot come before the first.", code="closure_dates"
@@ -169,7 +169,7 @@ def lift_closure(*, closure: Closure, by, now: dt.datetime | None = None) -> int
     Returns the number of loans whose due date changed back.
     """
     now = now or timezone.now()
-    require_staff(by, closure.library)
+    require_can_manage_circulation(by, closure.library)
     locked = (
         Closure.objects.select_for_update(of=("self",)).select_related("library").get(pk=closure.pk)
     )
@@ -238,7 +238,7 @@ def _extension_candidates(
     new_due_date: dt.date | None,
     now: dt.datetime,
 ) -> tuple[QuerySet[Loan], dt.date | None]:
-    require_staff(by, library)
+    require_can_manage_circulation(by, library)
     if due_to < due_from:
         raise RuleViolation("The due range ends before it starts.", code="due_range")
     if reader_type and reader_type not in ReaderType.values:

@@ -5,8 +5,8 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 
 from libreach.accounts.models import ReaderProfile
-from libreach.accounts.selectors import is_staff_of
 from libreach.catalog.models import Item, ItemStatus
+from libreach.circulation import policies
 from libreach.circulation.models import BulkExtension, CirculationSettings, Loan, LoanPolicy
 from libreach.consortium.models import Closure, Library
 from libreach.consortium.selectors import OpeningCalendar
@@ -45,6 +45,13 @@ def quarantine_hours(library: Library) -> int:
     return next(iter(row), 0)
 
 
+def own_open_loans(user: policies.Actor) -> list[Loan]:
+    """The caller's open loans (none if the caller has no library card)."""
+    policies.require_can_list_own_loans(user)
+    reader = ReaderProfile.objects.filter(user_id=user.pk).first()
+    return [] if reader is None else list(open_loans_of(reader))
+
+
 def open_loans_of(reader: ReaderProfile) -> QuerySet[Loan]:
     return (
         Loan.objects.filter(reader=reader, returned_at=None)
@@ -61,8 +68,9 @@ def open_loan_of_item(item: Item) -> Loan | None:
     return Loan.objects.filter(item=item, returned_at=None).first()
 
 
-def quarantined_items(library: Library) -> QuerySet[Item]:
+def quarantined_items(library: Library, *, by: policies.Actor) -> QuerySet[Item]:
     """The staff board: quarantined items of a library, the first to free first."""
+    policies.require_can_manage_circulation(by, library)
     return (
         Item.objects.filter(library=library, status=ItemStatus.QUARANTINED)
         .select_related("record")
@@ -90,8 +98,9 @@ def chargeable_days(library: Library, due_date: dt.date, returned_on: dt.date) -
     )
 
 
-def closures_of(library: Library) -> QuerySet[Closure]:
+def closures_of(library: Library, *, by: policies.Actor) -> QuerySet[Closure]:
     """A library's closures, the latest first, with how many loans each moved and put back."""
+    policies.require_can_manage_circulation(by, library)
     return (
         Closure.objects.filter(library=library)
         .annotate(
@@ -102,8 +111,8 @@ def closures_of(library: Library) -> QuerySet[Closure]:
     )
 
 
-def closure_of(library: Library, closure_id: int) -> Closure:
-    closure = closures_of(library).filter(pk=closure_id).select_related("library").first()
+def closure_of(library: Library, closure_id: int, *, by: policies.Actor) -> Closure:
+    closure = closures_of(library, by=by).filter(pk=closure_id).select_related("library").first()
     if closure is None:
         raise NotFound(
             f"Library {library.code} has no closure {closure_id}.", code="closure_not_found"
@@ -111,7 +120,8 @@ def closure_of(library: Library, closure_id: int) -> Closure:
     return closure
 
 
-def bulk_extensions_of(library: Library) -> QuerySet[BulkExtension]:
+def bulk_extensions_of(library: Library, *, by: policies.Actor) -> QuerySet[BulkExtension]:
+    policies.require_can_manage_circulation(by, library)
     return BulkExtension.objects.filter(library=library).select_related("by")
 
 
@@ -125,6 +135,7 @@ def loan_for(user, loan_id: int) -> Loan:
         .filter(pk=loan_id)
         .first()
     )
-    if loan is None or not (loan.reader.user_id == user.pk or is_staff_of(user, loan.library)):
+    if loan is None:
         raise NotFound(f"No loan {loan_id}.", code="loan_not_found")
+    policies.require_can_see_loan(user, loan)
     return loan

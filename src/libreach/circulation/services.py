@@ -10,9 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from libreach.accounts.models import ReaderProfile
-from libreach.accounts.selectors import require_staff
 from libreach.catalog.models import Item, ItemStatus
-from libreach.circulation import selectors
+from libreach.circulation import policies, selectors
 from libreach.circulation.models import Loan
 from libreach.circulation.transitions import Trigger, allowed, apply
 from libreach.consortium.models import Closure
@@ -53,7 +52,7 @@ def checkout(
     locked = _lock_item(item)
     library = locked.library
     if library_staff is not None:
-        require_staff(library_staff, library)
+        policies.require_can_lend(library_staff, library)
     # Lock the reader too, so two checkouts for one reader cannot both pass the count.
     reader = ReaderProfile.objects.select_for_update().get(pk=reader.pk)
     if not allowed(locked.status, Trigger.CHECKOUT):
@@ -103,7 +102,9 @@ def checkout(
 
 
 @transaction.atomic
-def renew(*, loan: Loan, at: dt.datetime | None = None) -> Loan:
+def renew(
+    *, loan: Loan, at: dt.datetime | None = None, by: policies.Actor = policies.SYSTEM
+) -> Loan:
     """Extend an open loan by the policy's renewal period.
 
     The new due date counts from the current due date, not from today: Koha's default
@@ -116,6 +117,7 @@ def renew(*, loan: Loan, at: dt.datetime | None = None) -> Loan:
         .select_related("library", "reader")
         .get(pk=loan.pk)
     )
+    policies.require_can_renew(by, locked)
     if locked.returned_at is not None:
         raise Conflict("This loan has ended.", code="loan_closed")
     policy = selectors.policy_for(locked.library, locked.reader.reader_type)
@@ -185,7 +187,7 @@ def release_quarantined(*, now: dt.datetime | None = None) -> int:
 def release_item(*, item: Item, by, now: dt.datetime | None = None) -> Item:
     """Staff put one quarantined item back on the shelf before its quarantine ends."""
     locked = _lock_item(item)
-    require_staff(by, locked.library)
+    policies.require_can_manage_circulation(by, locked.library)
     if not allowed(locked.status, Trigger.RELEASE):
         raise Conflict(f"Item {locked.barcode} is not in quarantine.", code="not_quarantined")
     apply(locked, Trigger.RELEASE)

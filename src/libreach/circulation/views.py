@@ -53,7 +53,7 @@ def quarantine(request: HttpRequest, library: Library) -> HttpResponse:
         "circulation/quarantine.html",
         {
             "library": library,
-            "items": selectors.quarantined_items(library),
+            "items": selectors.quarantined_items(library, by=request.user),
             "hours": selectors.quarantine_hours(library),
         },
     )
@@ -83,8 +83,8 @@ def _closures_page(request, library, *, closure_form=None, extension_form=None, 
         "circulation/closures.html",
         {
             "library": library,
-            "closures": selectors.closures_of(library),
-            "extensions": selectors.bulk_extensions_of(library)[:10],
+            "closures": selectors.closures_of(library, by=request.user),
+            "extensions": selectors.bulk_extensions_of(library, by=request.user)[:10],
             "closure_form": closure_form or ClosureForm(),
             "extension_form": extension_form or ExtensionForm(),
             "preview": preview,
@@ -127,7 +127,7 @@ def declare_closure(request: HttpRequest, library: Library) -> HttpResponse:
 @desk_view()
 def lift_closure(request: HttpRequest, library: Library, closure_id: int) -> HttpResponse:
     try:
-        closure = selectors.closure_of(library, closure_id)
+        closure = selectors.closure_of(library, closure_id, by=request.user)
     except NotFound:
         raise Http404("No such closure.") from None
     try:

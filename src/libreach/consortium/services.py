@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 
+from libreach.consortium import policies
 from libreach.consortium.models import (
     Building,
     CalendarException,
@@ -11,6 +12,7 @@ from libreach.consortium.models import (
     OpeningHours,
     ServicePoint,
 )
+from libreach.consortium.policies import SYSTEM, Actor
 from libreach.core.errors import Conflict
 from libreach.core.validation import full_clean_or_raise
 
@@ -26,12 +28,14 @@ def _save_new(obj, what: str):
 
 
 @transaction.atomic
-def create_library(*, code: str, name: str, name_en: str = "") -> Library:
+def create_library(*, code: str, name: str, name_en: str = "", by: Actor = SYSTEM) -> Library:
+    policies.require_can_add_library(by)
     return _save_new(Library(code=code, name=name, name_en=name_en), f"Library {code}")
 
 
 @transaction.atomic
-def create_building(*, library: Library, code: str, name: str) -> Building:
+def create_building(*, library: Library, code: str, name: str, by: Actor = SYSTEM) -> Building:
+    policies.require_can_manage_library(by, library)
     return _save_new(
         Building(library=library, code=code, name=name), f"Building {code} of {library.code}"
     )
@@ -46,7 +50,9 @@ def create_service_point(
     is_pickup: bool = False,
     slot_minutes: int | None = None,
     slot_capacity: int | None = None,
+    by: Actor = SYSTEM,
 ) -> ServicePoint:
+    policies.require_can_manage_library(by, library)
     point = ServicePoint(library=library, code=code, name=name, is_pickup=is_pickup)
     if slot_minutes is not None:
         point.slot_minutes = slot_minutes
@@ -61,8 +67,10 @@ def set_weekly_hours(
     library: Library,
     hours: dict[int, list[tuple[dt.time, dt.time]]],
     service_point: ServicePoint | None = None,
+    by: Actor = SYSTEM,
 ) -> list[OpeningHours]:
     """Replace the weekly hours: weekday (0 = Monday) -> list of (opens, closes)."""
+    policies.require_can_manage_library(by, library)
     OpeningHours.objects.filter(library=library, service_point=service_point).delete()
     rows = []
     for weekday, spans in sorted(hours.items()):
@@ -88,7 +96,9 @@ def set_calendar_exception(
     opens: dt.time | None = None,
     closes: dt.time | None = None,
     reason: str = "",
+    by: Actor = SYSTEM,
 ) -> CalendarException:
+    policies.require_can_manage_library(by, library)
     row, _ = CalendarException.objects.update_or_create(
         library=library,
         date=date,
