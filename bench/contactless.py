@@ -78,6 +78,7 @@ def setup_django() -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
     os.environ["LIBREACH_HOME"] = str(HOME)
     os.environ.setdefault("LIBREACH_SECRET_KEY", "bench-only-secret-key")
+    os.environ.setdefault("LIBREACH_THROTTLE", "0")  # 20 clients on one address, by design
     os.environ["DJANGO_SETTINGS_MODULE"] = "libreach.settings"
     import django
     from django.core.management import call_command
