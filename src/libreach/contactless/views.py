@@ -119,7 +119,8 @@ def reader_message(exc: DomainError, *, reader=None, library=None) -> str:
 
 def _back(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # A path on this site only: redirect() would take a bare word for a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

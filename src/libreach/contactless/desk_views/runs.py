@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -31,17 +32,29 @@ def run_list(request, library):
     return render(request, "contactless/desk/runs.html", context)
 
 
+class RunForm(forms.Form):
+    """A new run: the buildings to serve (none: all) and who delivers it (optional)."""
+
+    building = forms.MultipleChoiceField(required=False)
+    assignee = forms.ModelChoiceField(queryset=None, required=False)
+
+    def __init__(self, *args, library, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["building"].choices = [(b.code, b.name) for b in buildings_of(library)]
+        self.fields["assignee"].queryset = desk_selectors.run_assignees(library)
+
+
 @require_POST
 @desk_view()
 def run_create(request, library):
-    known = {b.code for b in buildings_of(library)}
-    codes = [code for code in request.POST.getlist("building") if code in known]
-    assignee = None
-    if request.POST.get("assignee"):
-        assignee = desk_selectors.run_assignees(library).filter(pk=request.POST["assignee"]).first()
-        if assignee is None:
+    form = RunForm(request.POST, library=library)
+    if not form.is_valid():
+        if "assignee" in form.errors:
             messages.error(request, str(REFUSALS["invalid_assignee"]))
-            return redirect("desk:runs", lib=library.code)
+        else:
+            messages.error(request, _("Choose the buildings from the list."))
+        return redirect("desk:runs", lib=library.code)
+    codes, assignee = form.cleaned_data["building"], form.cleaned_data["assignee"]
     try:
         run = services.create_run(
             library=library, by=request.user, building_codes=codes or None, assignee=assignee
