@@ -3,6 +3,9 @@
 DATABASE_URL          database (default: SQLite in $LIBREACH_HOME, WAL mode)
 LIBREACH_HOME         data directory (default ./libreach-data)
 LIBREACH_SECRET_KEY   secret key (default: generated once and kept in $LIBREACH_HOME)
+LIBREACH_SECRET_KEY_FALLBACKS  comma-separated former secret keys, still accepted
+LIBREACH_ID_HASH_KEY  the key proxy ID numbers are hashed with (default: generated once
+                      and kept in $LIBREACH_HOME), LIBREACH_ID_HASH_KEY_FALLBACKS former ones
 LIBREACH_DEBUG        "1" turns debug on (`libreach demo` does this)
 LIBREACH_ALLOWED_HOSTS comma-separated host names
 LIBREACH_TIME_ZONE    default Asia/Shanghai
@@ -30,6 +33,10 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
 
 
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
 def _kept_key(variable: str, file_name: str) -> str:
     # One key per installation, kept beside the database so sessions survive restarts;
     # created atomically, so workers starting together agree on it (see core.keyfile).
@@ -37,6 +44,11 @@ def _kept_key(variable: str, file_name: str) -> str:
 
 
 SECRET_KEY = _kept_key("LIBREACH_SECRET_KEY", "secret_key")
+SECRET_KEY_FALLBACKS = _env_list("LIBREACH_SECRET_KEY_FALLBACKS")
+# Proxy ID numbers are hashed with a key of their own (core.hashing); a key moved to the
+# fallbacks still checks the hashes made with it, so the key can be rotated at any time.
+LIBREACH_ID_HASH_KEY = _kept_key("LIBREACH_ID_HASH_KEY", "id_hash_key")
+LIBREACH_ID_HASH_KEY_FALLBACKS = _env_list("LIBREACH_ID_HASH_KEY_FALLBACKS")
 DEBUG = _env_bool("LIBREACH_DEBUG")
 ALLOWED_HOSTS = [
     h.strip()
