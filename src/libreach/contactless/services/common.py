@@ -3,11 +3,7 @@ table, recording events, releasing copies, notifying the reader, proxy ID hashes
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
-
-from django.conf import settings
 
 from libreach.accounts.models import User
 from libreach.catalog.models import Item, ItemStatus
@@ -24,6 +20,7 @@ from libreach.contactless.models import (
 )
 from libreach.contactless.policies import require, role_for
 from libreach.contactless.transitions import STAFF, LineTrigger, line_next, request_next
+from libreach.core import hashing
 from libreach.core.errors import NotFound
 from libreach.core.notify import queue_notice
 
@@ -35,21 +32,18 @@ def new_pickup_code() -> str:
 
 
 def _normalise_id(id_number: str) -> str:
-    return "".join((id_number or "").split()).upper()
+    # As hashed (width, spaces and case ignored), in capitals for the desk's last four.
+    return hashing.normalise(id_number).upper()
 
 
-def hash_id_number(id_number: str, salt: str | None = None) -> str:
-    """`salt$digest` of an ID number (spaces and case ignored), keyed by SECRET_KEY."""
-    salt = salt or secrets.token_hex(8)
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"{salt}:{_normalise_id(id_number)}".encode(), hashlib.sha256
-    ).hexdigest()
-    return f"{salt}${digest}"
+def hash_id_number(id_number: str) -> str:
+    """A keyed slow hash of an ID number, with its own key and rotation (core.hashing)."""
+    return hashing.make_id_hash(id_number)
 
 
 def id_number_matches(id_number: str, stored: str) -> bool:
-    salt, _, _digest = stored.partition("$")
-    return bool(id_number) and hmac.compare_digest(hash_id_number(id_number, salt), stored)
+    # Also checks hashes made before core.hashing, for requests submitted before it.
+    return hashing.id_hash_matches(id_number, stored)
 
 
 def _event(request: BorrowRequest, event: str, actor: User | None, at, *, line=None, note=""):
@@ -94,17 +88,16 @@ def _line(request: BorrowRequest, line_id: int) -> RequestLine:
 
 
 def _release_item(line: RequestLine) -> None:
-    """Put the copy a line held back on the shelf (cancel, expiry, swap)."""
+    """Give back the copy a line held (cancel, expiry, swap). One still on the shelf or in
+    the picker's hands goes back on the shelf; one on the hold shelf or out with a run
+    must come back to the desk and be checked in there (services.returns)."""
     if line.item_id is None:
         return
     item = Item.objects.select_for_update().get(pk=line.item_id)
-    if item.status in (
-        ItemStatus.REQUESTED,
-        ItemStatus.IN_PROCESS,
-        ItemStatus.STAGED,
-        ItemStatus.IN_TRANSIT,
-    ):
+    if item.status in (ItemStatus.REQUESTED, ItemStatus.IN_PROCESS):
         apply_to_item(item, ItemTrigger.UNREQUEST)
+    elif item.status in (ItemStatus.STAGED, ItemStatus.IN_TRANSIT):
+        apply_to_item(item, ItemTrigger.RETURN_TO_DESK)
 
 
 def _close_lines(request: BorrowRequest, at) -> None:
