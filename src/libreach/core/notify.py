@@ -15,11 +15,11 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
-from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task, task_backends
+from django.utils import timezone, translation
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskContext, task, task_backends
 from django_tasks_db import DatabaseBackend
 
 log = logging.getLogger(__name__)
@@ -35,19 +35,50 @@ def render_notice(*, user: AbstractBaseUser, template: str, context: dict) -> tu
     return " ".join(subject.split()), body
 
 
-def send_notice(*, user_id: int, template: str, context: dict) -> bool:
+def _compose(*, user_id: int, template: str, context: dict) -> EmailMessage | None:
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None or not user.email:
-        return False
+        return None
     subject, body = render_notice(user=user, template=template, context=context)
-    send_mail(subject, body, None, [user.email])
+    return EmailMessage(subject, body, None, [user.email])
+
+
+def send_notice(*, user_id: int, template: str, context: dict) -> bool:
+    message = _compose(user_id=user_id, template=template, context=context)
+    if message is None:
+        return False
+    message.send()
     return True
 
 
 # Task arguments are JSON (the database backend stores them): ids and names, never models.
-@task()
-def send_notice_task(user_id: int, template: str, context: dict) -> bool:
-    return send_notice(user_id=user_id, template=template, context=context)
+@task(takes_context=True)
+def send_notice_task(context: TaskContext, user_id: int, template: str, notice: dict) -> bool:
+    """Send, and record the task done in the same transaction as the sending.
+
+    The worker records a task done only after it returns, in a transaction of its own
+    that may wait for the write lock: killed meanwhile, the notice has gone out and its
+    task is still RUNNING, so the next worker sends it again (core.worker). Here the
+    task's row is locked first (on SQLite the write lock, so the message is composed
+    before), the message handed to the mail server, and the row marked done before the
+    commit: only a death between the hand-over and the commit sends a notice twice.
+    """
+    message = _compose(user_id=user_id, template=template, context=notice)
+    if not _outbox():
+        if message is not None:
+            message.send()
+        return message is not None
+    from django_tasks_db.models import DBTaskResult
+
+    rows = DBTaskResult.objects.filter(pk=context.task_result.id)
+    with transaction.atomic():
+        list(rows.select_for_update().values_list("pk"))
+        if message is not None:
+            message.send()
+        rows.update(
+            status="SUCCESSFUL", finished_at=timezone.now(), return_value=message is not None
+        )
+    return message is not None
 
 
 def _outbox() -> bool:

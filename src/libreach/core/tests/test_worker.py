@@ -193,3 +193,38 @@ def test_a_task_is_left_to_a_live_worker_and_to_another_machine_until_it_is_over
     assert worker.requeue_orphans(now=now + worker.ORPHAN_AFTER + dt.timedelta(seconds=1)) == 1
     assert DBTaskResult.objects.get(pk=elsewhere.pk).status == "READY"
     assert DBTaskResult.objects.get(pk=alive.pk).status == "RUNNING"
+
+
+class Killed(BaseException):
+    """SIGKILL, as far as the code after it can tell: nothing more runs."""
+
+
+def _die(*args, **kwargs):
+    raise Killed
+
+
+@DATABASE_TASKS
+def test_a_notice_sent_is_recorded_with_the_sending_not_after_it(consortium, monkeypatch):
+    """The worker used to record a task done in a transaction of its own after the task
+    returned, waiting for the write lock in between: killed there, the notice had gone
+    out and its task stayed RUNNING, to be sent again once requeued (bench/crash.py saw
+    a task stranded so)."""
+    reader = consortium.reader
+    reader.email = "zhang@example.edu.cn"
+    reader.save()
+    with transaction.atomic():
+        queue_notice(user=reader, template="loans_extended", context={"library": "X", "loans": []})
+    dead = subprocess.Popen(["true"])
+    claimed_by = worker.new_worker_id(dead.pid)  # the worker below, as it will be: gone
+    dead.wait()
+    # The worker dies as the task returns, before it records anything.
+    monkeypatch.setattr(DBTaskResult, "set_successful", _die)
+    monkeypatch.setattr(DBTaskResult, "set_failed", _die)
+    with pytest.raises(Killed):
+        worker.run_once(worker_id=claimed_by)
+    monkeypatch.undo()
+    assert len(mail.outbox) == 1
+    assert notices().get().status == "SUCCESSFUL"
+
+    worker_once()  # the next worker finds nothing to send again
+    assert len(mail.outbox) == 1
