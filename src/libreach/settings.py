@@ -6,6 +6,8 @@ LIBREACH_SECRET_KEY   secret key (default: generated once and kept in $LIBREACH_
 LIBREACH_SECRET_KEY_FALLBACKS  comma-separated former secret keys, still accepted
 LIBREACH_ID_HASH_KEY  the key proxy ID numbers are hashed with (default: generated once
                       and kept in $LIBREACH_HOME), LIBREACH_ID_HASH_KEY_FALLBACKS former ones
+LIBREACH_PRODUCTION   "1": behind the TLS proxy of docs/operations.md, with secure
+                      cookies and HSTS; refuses to start without allowed hosts and keys
 LIBREACH_DEBUG        "1" turns debug on (`libreach demo` does this)
 LIBREACH_ALLOWED_HOSTS comma-separated host names
 LIBREACH_TIME_ZONE    default Asia/Shanghai
@@ -21,6 +23,8 @@ import tempfile
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from libreach.core.keyfile import read_or_create_key
@@ -43,6 +47,30 @@ def _kept_key(variable: str, file_name: str) -> str:
     return os.environ.get(variable) or read_or_create_key(LIBREACH_HOME / file_name)
 
 
+def _production_refusal() -> str | None:
+    if _env_bool("LIBREACH_DEBUG"):
+        return "LIBREACH_DEBUG is on: debug pages show settings and code to anyone."
+    if not _env_list("LIBREACH_ALLOWED_HOSTS"):
+        return (
+            "LIBREACH_ALLOWED_HOSTS is not set: give the host names the site answers to, "
+            "comma-separated (for example lib.example.edu.cn)."
+        )
+    for variable in ("LIBREACH_SECRET_KEY", "LIBREACH_ID_HASH_KEY"):
+        if not os.environ.get(variable):
+            return (
+                f"{variable} is not set: every web process and worker, on every machine, "
+                "must use the same key (make one with `python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(50))'`)."
+            )
+    return None
+
+
+# Production: behind nginx (or another proxy) that terminates TLS and sets
+# X-Forwarded-Proto (docs/operations.md). `libreach check --deploy` then reports nothing.
+# It refuses to start, before generating any key, without what it needs.
+PRODUCTION = _env_bool("LIBREACH_PRODUCTION")
+if PRODUCTION and (_refusal := _production_refusal()):
+    raise ImproperlyConfigured(f"libreach will not start in production: {_refusal}")
 SECRET_KEY = _kept_key("LIBREACH_SECRET_KEY", "secret_key")
 SECRET_KEY_FALLBACKS = _env_list("LIBREACH_SECRET_KEY_FALLBACKS")
 # Proxy ID numbers are hashed with a key of their own (core.hashing); a key moved to the
@@ -59,6 +87,39 @@ CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("LIBREACH_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
 
+# Production behind the TLS proxy (see above).
+if PRODUCTION:
+    # The proxy says whether the request came over TLS; gunicorn must only be reachable
+    # through it, or a client could claim HTTPS itself.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _env_bool("LIBREACH_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("LIBREACH_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("LIBREACH_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = _env_bool("LIBREACH_HSTS_PRELOAD")
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading writes the domain into browsers for months and anyone may submit a
+        # domain whose header asks for it: the site owner's decision, not a default.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content-Security-Policy on every response, in development too (so tests see it).
+# Scripts only from our origin or carrying the response's nonce; no inline handlers.
+# Inline styles are allowed: the desk's charts are inline SVG from matplotlib, which
+# styles with attributes and a <style> element, and the pick slip is styled inline to
+# print the same as a page and as a PDF. Images may be data: URLs (the API docs' icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -68,6 +129,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    "ninja",  # the API docs from the package's own files: no CDN, no inline script
     "libreach.core",
     "libreach.consortium",
     "libreach.accounts",
@@ -79,8 +142,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "libreach.core.middleware.RefuseNulMiddleware",  # PostgreSQL cannot hold U+0000
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
