@@ -26,6 +26,7 @@ from libreach.catalog.callnumbers import shelving_key
 from libreach.catalog.marc import MarcData, ParsedRecord, read_marc
 from libreach.catalog.models import Item, Record
 from libreach.catalog.services import search_columns
+from libreach.core import normalise
 
 Key = tuple[str, ...]
 
@@ -127,9 +128,9 @@ def generated_barcode(library_code: str, key: Key) -> str:
     elif key[0] == "isbn":
         readable = f"{library_code}-{key[1]}"
     if readable and len(readable) <= _ITEM_MAX["barcode"] and _PLAIN.fullmatch(readable):
-        return readable
+        return normalise.barcode(readable)
     digest = hashlib.sha1("\x1f".join(key).encode()).hexdigest()[:20]
-    return f"{library_code}-H{digest}"
+    return normalise.barcode(f"{library_code}-H{digest}")
 
 
 class _Refused(Exception):

@@ -20,18 +20,24 @@ from libreach.contactless.desk_views.common import (
 )
 from libreach.contactless.models import PICKUP_MODES, LineStatus, Mode, RequestStatus
 from libreach.contactless.transitions import STAFF
+from libreach.core import normalise
 from libreach.core.errors import DomainError
 
-QR_PREFIX = re.compile(r"^\s*libreach:request:(\d+)(?::(\w+))?\s*$")
+# ASCII digits, at most nine: a longer number is no request and would overflow the id column.
+QR_PREFIX = re.compile(r"^\s*libreach:request:(\d{1,9})(?::(\w+))?\s*$", re.ASCII)
 
 
 def parse_request_ref(text: str) -> tuple[int | None, str]:
-    """A request number as typed ("12", "#12") or scanned ("libreach:request:12:123456")."""
-    match = QR_PREFIX.match(text or "")
+    """A request number as typed ("12", "#12", "１２") or scanned ("libreach:request:12:123456")."""
+    text = normalise.typed_text(text)
+    match = QR_PREFIX.match(text)
     if match:
         return int(match.group(1)), match.group(2) or ""
-    digits = (text or "").strip().lstrip("#").strip()
-    return (int(digits), "") if digits.isdigit() and len(digits) < 10 else (None, "")
+    digits = text.lstrip("#").strip()
+    # isascii: str.isdigit also takes digits int() refuses (superscripts, other scripts).
+    if digits.isascii() and digits.isdigit() and len(digits) < 10:
+        return int(digits), ""
+    return None, ""
 
 
 def _handover_context(request, library, ref: str, code: str = "") -> dict:

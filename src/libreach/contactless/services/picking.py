@@ -44,6 +44,7 @@ from libreach.contactless.transitions import (
     line_next,
     request_next,
 )
+from libreach.core import normalise
 from libreach.core.errors import Conflict, PermissionDenied, RuleViolation
 
 MISSING_REASONS = {NotFoundReason.NOT_ON_SHELF, NotFoundReason.MISSING, NotFoundReason.DAMAGED}
@@ -77,6 +78,12 @@ def mark_found(
 ) -> RequestLine:
     """The copy is in hand. For a record-level line, `barcode` may name another copy."""
     at = at or timezone.now()
+    if barcode is not None and barcode.strip():
+        typed, barcode = barcode, normalise.barcode(barcode)
+        if not barcode:  # only invisible characters: a misread, not "the line's own copy"
+            raise RuleViolation(f"{typed!r} is not a barcode.", code="invalid_barcode")
+    else:
+        barcode = None
     request = _staff_request(request_id, by, "pick")
     line = _line(request, line_id)
     line_next(line.status, LineTrigger.FOUND)

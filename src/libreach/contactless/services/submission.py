@@ -36,6 +36,7 @@ from libreach.contactless.services.common import (
     new_pickup_code,
 )
 from libreach.contactless.transitions import READER, STAFF
+from libreach.core import normalise
 from libreach.core.errors import (
     Conflict,
     NotAuthenticated,
@@ -53,6 +54,11 @@ class LineSpec:
 
     record_id: int | None = None
     barcode: str | None = None
+
+    def __post_init__(self):
+        # A barcode typed or scanned in any width or case names the copy stored in one form.
+        if self.barcode is not None:
+            object.__setattr__(self, "barcode", normalise.barcode(self.barcode) or None)
 
 
 @dataclass(frozen=True)
