@@ -1,4 +1,4 @@
-"""Routes for signing in and for the people of a library (API.md, "Setup")."""
+"""Routes for signing in and for the people of a library."""
 
 import datetime as dt
 from typing import Literal

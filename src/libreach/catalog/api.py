@@ -1,4 +1,4 @@
-"""Catalogue routes (API.md, "Setup" records and "Catalogue")."""
+"""Catalogue routes: adding records to a library, and searching."""
 
 from ninja import Field, Query, Router, Schema, Status
 

@@ -3,7 +3,7 @@
 Everything here is plain data in, plain data out (no database): `read_marc` turns a
 binary stream (ISO 2709 or MARCXML) into `ParsedRecord`s, each either mapped to
 `MarcData` or carrying the reason it could not be read. pymarc does the decoding;
-the mapping follows DESIGN.md (MARC 21 and UNIMARC / CNMARC).
+the field mapping follows, one section per format (MARC 21, UNIMARC / CNMARC).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Services and selectors call these, so the API, the desk pages and the commands agree.
 A loan is seen by its reader and by the staff of the library that lent it; to anyone
-else it does not exist (NotFound, as API.md asks for objects the caller may not see).
+else it does not exist (NotFound: the API's 404 for objects the caller may not see).
 """
 
 from __future__ import annotations

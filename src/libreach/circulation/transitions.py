@@ -1,4 +1,4 @@
-"""Item availability as a table of allowed transitions (see DESIGN.md, "State machines").
+"""Item availability as a table of allowed transitions (docs/architecture.md).
 
 Anything not in `TABLE` is refused with Conflict("invalid_transition") and changes
 nothing. The contactless triggers (request, pick, stage, dispatch, unrequest) move a

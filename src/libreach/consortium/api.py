@@ -1,4 +1,4 @@
-"""Setup routes for the consortium's structure (API.md, "Setup")."""
+"""Setup routes for the consortium's structure: libraries, buildings, service points."""
 
 from ninja import Field, Router, Schema, Status
 

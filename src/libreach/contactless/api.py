@@ -1,4 +1,4 @@
-"""Contactless borrowing routes (API.md, "Contactless borrowing"), plus pickup slots,
+"""Contactless borrowing routes (docs/contactless.md), plus pickup slots,
 pick slips and delivery runs in the same style."""
 
 from __future__ import annotations

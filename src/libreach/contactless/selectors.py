@@ -190,7 +190,7 @@ def _figures(rows: list[dict], lines: dict[int, list[tuple[int, str]]]) -> dict:
 
 
 def contactless_stats(library: Library, start: dt.date, end: dt.date) -> dict:
-    """API.md's figures for requests submitted from `start` to `end` (inclusive, local
+    """Figures (docs/contactless.md) of requests submitted from `start` to `end` (inclusive, local
     dates), by mode and by building, with the median hours to handover and the
     not-found rate of resolved lines. Two queries."""
     from django.db.models.functions import TruncDate

@@ -1,4 +1,4 @@
-"""The borrow request and its lines as tables of allowed transitions (DESIGN.md).
+"""The borrow request and its lines as tables of allowed transitions (docs/architecture.md).
 
 Each row: state, trigger, next state, the modes it applies to, and who may fire it.
 `fire` refuses anything outside the table with Conflict("invalid_transition"), before

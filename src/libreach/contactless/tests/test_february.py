@@ -1,4 +1,4 @@
-"""February 2020 through the HTTP API (issue 3, DESIGN.md): 193 readers make 413 requests
+"""February 2020 through the HTTP API: 193 readers make 413 requests
 for 1,625 volumes of 1,501 titles; staff pick them from the pick list, disinfect, stage,
 send delivery runs out with a volunteer and hand over at the door, to readers and to
 proxies; 6 requests are unfilled and 74 more volumes are not found. The statistics route

@@ -1,4 +1,4 @@
-"""The API's conventions (API.md): token auth, error bodies, OpenAPI."""
+"""The API's conventions (docs/architecture.md, "Errors"): token auth, error bodies, OpenAPI."""
 
 import datetime as dt
 
