@@ -4,13 +4,13 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from libreach.accounts import selectors, services
 from libreach.accounts.auth import anonymous_throttle, bearer_token, sign_in_throttle
 from libreach.accounts.models import ReaderProfile
 from libreach.consortium.selectors import library_by_code
-from libreach.core.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut
+from libreach.core.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, LimitOffset
 
 router = Router(tags=["accounts"])
 
@@ -150,6 +150,6 @@ def create_reader(request, lib: str, payload: ReaderIn):
     response={200: list[ReaderOut], **READ_ERRORS},
     summary="A library's readers (staff only)",
 )
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_readers(request, lib: str, q: str = ""):
     return selectors.readers_of(library_by_code(lib), by=request.auth, query=q)

@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 from libreach.circulation import closures, selectors, services
 from libreach.consortium.selectors import library_by_code
 from libreach.core.errors import RuleViolation
-from libreach.core.schemas import READ_ERRORS, WRITE_ERRORS
+from libreach.core.schemas import READ_ERRORS, WRITE_ERRORS, Day
 
 router = Router(tags=["circulation"])
 
@@ -16,8 +16,8 @@ ReaderTypeIn = Literal["undergraduate", "graduate", "faculty", "staff"]
 
 
 class ClosureIn(Schema):
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
     reason: str = Field("", max_length=200)
     stops_counter_loans: bool = True
 
@@ -37,9 +37,9 @@ class ClosureOut(Schema):
 
 class BulkExtensionIn(Schema):
     reader_type: ReaderTypeIn | None = None
-    due_from: dt.date
-    due_to: dt.date
-    new_due_date: dt.date
+    due_from: Day
+    due_to: Day
+    new_due_date: Day
     preview: bool = False
 
 

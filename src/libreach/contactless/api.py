@@ -17,7 +17,7 @@ from libreach.contactless import selectors, services, slots
 from libreach.contactless.models import BorrowRequest
 from libreach.contactless.transitions import READER, STAFF
 from libreach.core.errors import NotFound, PermissionDenied, RuleViolation
-from libreach.core.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut
+from libreach.core.schemas import READ_ERRORS, WRITE_ERRORS, Day, ErrorOut, Moment
 
 router = Router(tags=["contactless borrowing"])
 
@@ -40,7 +40,7 @@ class RequestIn(Schema):
     mode: Literal["delivery", "pickup", "proxy"]
     building: str | None = None
     service_point: str | None = None
-    slot_start: dt.datetime | None = None
+    slot_start: Moment | None = None
     proxy: ProxyIn | None = None
     lines: list[LineIn] = Field(min_length=1, max_length=services.MAX_LINES)
 
@@ -225,11 +225,11 @@ class StatsParams(Schema):
 
 
 class SlotIn(Schema):
-    slot_start: dt.datetime
+    slot_start: Moment
 
 
 class SlotListParams(Schema):
-    date: dt.date
+    date: Day
 
 
 class FreeSlotOut(Schema):
@@ -250,7 +250,7 @@ class PickSlipOut(Schema):
 
 
 class RunIn(Schema):
-    date: dt.date | None = None
+    date: Day | None = None
     buildings: list[str] | None = None
     assignee: str | None = Field(None, description="User name of the staff or volunteer.")
 
