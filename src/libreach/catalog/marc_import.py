@@ -27,7 +27,7 @@ from libreach.catalog.marc_reader import (
     batches,
     can_fork,
 )
-from libreach.catalog.marc_writer import bulk_pragmas, write_batch
+from libreach.catalog.marc_writer import Written, bulk_pragmas, write_batch
 from libreach.catalog.search import optimize_index
 from libreach.consortium.models import Library
 from libreach.core.errors import BadRequest
@@ -39,13 +39,9 @@ OPTIMIZE_AFTER = 5000
 
 
 @dataclass
-class ImportResult:
+class ImportResult(Written):
     read: int = 0
-    imported: int = 0
-    updated: int = 0
     skipped: int = 0
-    items_created: int = 0
-    items_updated: int = 0
     warnings: int = 0
     # The first MAX_KEPT_PROBLEMS; every problem goes to `on_problem` as it happens.
     problems: list[ImportProblem] = field(default_factory=list)
@@ -159,9 +155,6 @@ def _write(
                 reason = f"the database refused it: {str(exc).strip().splitlines()[0]}"
                 report(ImportProblem(prepared.number, prepared.offset, reason))
     for out in outcomes:
-        result.imported += out.imported
-        result.updated += out.updated
-        result.items_created += out.items_created
-        result.items_updated += out.items_updated
+        result.add(out)
         for prepared, reason in out.refused:
             report(ImportProblem(prepared.number, prepared.offset, reason))

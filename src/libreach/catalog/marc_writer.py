@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import partial
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -225,11 +225,22 @@ class _Writer:
 
 
 @dataclass
-class BatchOutcome:
+class Written:
+    """What a write made: records new and updated, items new and updated."""
+
     imported: int = 0
     updated: int = 0
     items_created: int = 0
     items_updated: int = 0
+
+    def add(self, other: Written) -> None:
+        for counter in fields(Written):
+            name = counter.name
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class BatchOutcome(Written):
     refused: list[tuple[Prepared, str]] = field(default_factory=list)
 
 
