@@ -6,6 +6,7 @@ fresh consortium, checks refusals have the error body and changed nothing, and f
 any route of the OpenAPI document has no case.
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -75,6 +76,29 @@ def default_setup(consortium) -> dict[str, Any]:
     return {"lib": consortium.lib.code}
 
 
+def run_case(consortium, api_as, case: RouteCase, actor: str, status: int) -> None:
+    """Call the case's route as `actor`; assert the status, and that a refusal has the
+    error body and left the database's contents as they were."""
+    client = api_as(actor)
+    values = (case.setup or default_setup)(consortium)
+    path = case.path.format(**values)
+    body = case.body(values) if callable(case.body) else case.body
+    before = db_fingerprint()
+
+    if case.method.upper() == "GET":
+        response = client.get(path, case.query)
+    else:
+        response = client.request(case.method, path, body if body is not None else {})
+
+    assert response.status_code == status, (actor, path, response.content[:500])
+    if status >= 400:
+        payload = response.json()
+        assert set(payload) >= {"error", "detail"}, payload
+        assert payload["error"] and payload["detail"]
+        changed = changed_tables(before, db_fingerprint())
+        assert not changed, f"a refused request changed the database: {changed}"
+
+
 def all_cases() -> list[RouteCase]:
     cases: list[RouteCase] = []
     for config in apps.get_app_configs():
@@ -90,10 +114,100 @@ def all_cases() -> list[RouteCase]:
     return cases
 
 
-def db_fingerprint() -> dict[str, int]:
-    """Row counts of every model: a refused write must leave them all as they were."""
-    return {
-        model._meta.label: model._default_manager.count()
-        for model in apps.get_models()
-        if model._meta.label not in {"accounts.ApiToken", "sessions.Session", "admin.LogEntry"}
-    }
+# What a refused call may still change, and why each is not the library's data:
+EXCLUDED_TABLES = {
+    # The caller's session: Django saves it when a page adds a message or a sign-in
+    # rotates it; it belongs to the browser, not to the library.
+    "sessions.Session": "the caller's own session",
+    # django-axes logs sign-in attempts, refused ones above all: that is its purpose.
+    "axes.AccessAttempt": "sign-in attempts are logged by design",
+    "axes.AccessFailureLog": "sign-in failures are logged by design",
+    "axes.AccessLog": "sign-ins are logged by design",
+    # The caller's own credentials: a test client signs in (a new token) when first
+    # used, and every use stamps last_used_at (at most once a minute), refused or not.
+    "accounts.ApiToken": "the caller's own sign-in",
+}
+# Columns a refused call may touch in tables that are otherwise compared.
+EXCLUDED_COLUMNS: dict[str, set[str]] = {}
+
+
+def _fingerprinted_models() -> list:
+    from django.db import connection
+
+    existing = set(connection.introspection.table_names())
+    return [
+        model
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.label not in EXCLUDED_TABLES
+        and not model._meta.proxy
+        and model._meta.managed
+        and model._meta.db_table in existing
+    ]
+
+
+def _row_expression(model, vendor: str, quote) -> tuple[str, str]:
+    """SQL for one row as text, and the ORDER BY that makes the table's text canonical."""
+    skip = EXCLUDED_COLUMNS.get(model._meta.label, set())
+    columns = [
+        quote(f.column)
+        for f in model._meta.concrete_fields
+        if f.name not in skip and f.attname not in skip
+    ]
+    order = quote(model._meta.pk.column)
+    if vendor == "postgresql":
+        return f"ROW({', '.join(columns)})::text", order
+    return " || ',' || ".join(f"quote({c})" for c in columns), order
+
+
+def _contents_sql() -> tuple[list[str], str]:
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    labels, parts = [], []
+    for model in _fingerprinted_models():
+        row, order = _row_expression(model, connection.vendor, quote)
+        table = quote(model._meta.db_table)
+        if connection.vendor == "postgresql":
+            part = (
+                f"(SELECT md5(coalesce(string_agg({row}, '|' ORDER BY {order}), '')) FROM {table})"
+            )
+        else:
+            # SQLite has no md5 and (before 3.44) no ORDER BY inside an aggregate: it
+            # concatenates the rows of an ordered subquery, hashed below in Python.
+            part = (
+                f"(SELECT group_concat(r, '|') FROM (SELECT {row} AS r FROM {table} "
+                f"ORDER BY {order}))"
+            )
+        labels.append(model._meta.label)
+        parts.append(part)
+    return labels, "SELECT " + ", ".join(parts)
+
+
+_SQL_CACHE: dict[str, tuple[list[str], str]] = {}
+
+
+def db_fingerprint() -> dict[str, str]:
+    """A hash of the contents of every table (every concrete column, rows ordered by
+    primary key), in one statement: a refused call must leave every table as it was,
+    not merely with as many rows (an UPDATE keeps the count)."""
+    from django.db import connection
+
+    if connection.vendor not in _SQL_CACHE:
+        _SQL_CACHE[connection.vendor] = _contents_sql()
+    labels, sql = _SQL_CACHE[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        values = cursor.fetchone()
+    if connection.vendor != "postgresql":
+        values = [hashlib.md5((v or "").encode()).hexdigest() for v in values]
+    return dict(zip(labels, values, strict=True))
+
+
+def row_counts() -> dict[str, int]:
+    """Row counts of every table, what the matrix compared before contents (kept to show
+    what it missed)."""
+    return {model._meta.label: model._default_manager.count() for model in _fingerprinted_models()}
+
+
+def changed_tables(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    return sorted(label for label in before if before[label] != after.get(label))
