@@ -27,6 +27,9 @@ class Trigger:
     STAGE = "stage"
     DISPATCH = "dispatch"
     UNREQUEST = "unrequest"
+    # A cancelled or expired request's copy left the shelf (hold shelf, delivery run):
+    # it comes back to the desk and is checked in there (FOLIO: "In transit").
+    RETURN_TO_DESK = "return_to_desk"
 
     ALL = (
         CHECKOUT,
@@ -40,6 +43,7 @@ class Trigger:
         STAGE,
         DISPATCH,
         UNREQUEST,
+        RETURN_TO_DESK,
     )
 
 
@@ -85,11 +89,17 @@ TABLE: tuple[Transition, ...] = (
     Transition(S.AVAILABLE, Trigger.REQUEST, S.REQUESTED, "reader"),
     Transition(S.IN_PROCESS, Trigger.STAGE, S.STAGED, "circulation staff"),
     Transition(S.STAGED, Trigger.DISPATCH, S.IN_TRANSIT, "circulation staff, volunteer"),
-    # Cancelled, expired or swapped: the copy goes back on the shelf.
+    # Cancelled, expired or swapped before staging: the copy goes back on the shelf.
     *(
         Transition(state, Trigger.UNREQUEST, S.AVAILABLE, "reader, circulation staff, system")
-        for state in (S.REQUESTED, S.IN_PROCESS, S.STAGED, S.IN_TRANSIT)
+        for state in (S.REQUESTED, S.IN_PROCESS)
     ),
+    # Cancelled or expired once staged or out: back to the desk, never straight to the
+    # shelf; checking it in there releases it or quarantines it, as a return does.
+    Transition(S.STAGED, Trigger.RETURN_TO_DESK, S.IN_TRANSIT, "circulation staff, system"),
+    Transition(S.IN_TRANSIT, Trigger.RETURN_TO_DESK, S.IN_TRANSIT, "circulation staff, system"),
+    Transition(S.IN_TRANSIT, Trigger.CHECKIN, S.QUARANTINED, "circulation staff", quarantine=True),
+    Transition(S.IN_TRANSIT, Trigger.CHECKIN, S.AVAILABLE, "circulation staff", quarantine=False),
 )
 
 

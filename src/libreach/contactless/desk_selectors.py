@@ -8,9 +8,11 @@ from django.db.models import Count, Q, QuerySet
 
 from libreach.accounts.models import StaffMembership, StaffRole, User
 from libreach.accounts.selectors import STAFF_ROLES
+from libreach.catalog.models import Item, ItemStatus
 from libreach.consortium.models import Library
 from libreach.contactless.models import (
     CLOSED_REQUEST_STATES,
+    HOLDING_LINE_STATES,
     BorrowRequest,
     Mode,
     PickSlip,
@@ -96,3 +98,14 @@ def run_assignees(library: Library) -> QuerySet[User]:
         library=library, role__in=[*STAFF_ROLES, StaffRole.VOLUNTEER]
     ).values("user_id")
     return User.objects.filter(Q(pk__in=ids), is_active=True).order_by("name", "username")
+
+
+def awaiting_return(library: Library) -> QuerySet[Item]:
+    """Copies a closed request gave back from the hold shelf or a run: in transit, held by
+    no open request line, waiting to be checked in at the desk."""
+    return (
+        Item.objects.filter(library=library, status=ItemStatus.IN_TRANSIT)
+        .exclude(request_lines__status__in=HOLDING_LINE_STATES)
+        .select_related("record")
+        .order_by("updated_at", "barcode")
+    )

@@ -30,5 +30,6 @@ urlpatterns = [
     path("<str:lib>/runs/<int:run_id>/", views.run_detail, name="run"),
     path("<str:lib>/runs/<int:run_id>/dispatch/", views.run_dispatch, name="run_dispatch"),
     path("<str:lib>/handover/", views.handover, name="handover"),
+    path("<str:lib>/returns/", views.returns, name="returns"),
     path("<str:lib>/stats/", views.stats, name="stats"),
 ]

@@ -33,3 +33,11 @@ def role_for(user, request: BorrowRequest) -> str:
 def require(role: str, allowed: set[str], action: str) -> None:
     if role not in allowed:
         raise PermissionDenied(f"You may not {action} this request.")
+
+
+def require_staff(user, library) -> None:
+    """Staff of `library` (the desk's work: picking, runs, slips, check-in); else 403."""
+    if not getattr(user, "is_authenticated", False):
+        raise NotAuthenticated()
+    if not is_staff_of(user, library):
+        raise PermissionDenied(f"You are not staff of library {library.code}.")

@@ -36,8 +36,9 @@ EXPECTED = {
     (S.STAGED, Trigger.DISPATCH): S.IN_TRANSIT,
     (S.REQUESTED, Trigger.UNREQUEST): S.AVAILABLE,
     (S.IN_PROCESS, Trigger.UNREQUEST): S.AVAILABLE,
-    (S.STAGED, Trigger.UNREQUEST): S.AVAILABLE,
-    (S.IN_TRANSIT, Trigger.UNREQUEST): S.AVAILABLE,
+    (S.STAGED, Trigger.RETURN_TO_DESK): S.IN_TRANSIT,
+    (S.IN_TRANSIT, Trigger.RETURN_TO_DESK): S.IN_TRANSIT,
+    (S.IN_TRANSIT, Trigger.CHECKIN): S.AVAILABLE,  # quarantined when hours > 0
 }
 ALL_PAIRS = list(itertools.product(S.values, Trigger.ALL))
 
@@ -47,7 +48,8 @@ def test_the_table_is_what_the_tests_expect():
     assert rows == set(EXPECTED)
     quarantining = [t for t in TABLE if t.quarantine]
     assert [(t.state, t.trigger, t.next_state) for t in quarantining] == [
-        (S.ON_LOAN, Trigger.CHECKIN, S.QUARANTINED)
+        (S.ON_LOAN, Trigger.CHECKIN, S.QUARANTINED),
+        (S.IN_TRANSIT, Trigger.CHECKIN, S.QUARANTINED),
     ]
     assert all(t.who for t in TABLE)
 

@@ -25,6 +25,7 @@ from libreach.contactless.desk_views.requests import (
     request_list,
     stage,
 )
+from libreach.contactless.desk_views.returns import returns
 from libreach.contactless.desk_views.runs import run_create, run_detail, run_dispatch, run_list
 from libreach.contactless.desk_views.stats import stats
 
@@ -42,6 +43,7 @@ __all__ = [
     "print_pick_slip",
     "request_detail",
     "request_list",
+    "returns",
     "run_create",
     "run_detail",
     "run_dispatch",

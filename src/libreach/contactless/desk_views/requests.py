@@ -177,7 +177,11 @@ def cancel(request, library, request_id: int):
     _do(
         request,
         lambda: services.cancel_request(request_id=request_id, by=request.user),
-        _("Request %(id)s is cancelled; its books are back on the shelf.") % {"id": request_id},
+        _(
+            "Request %(id)s is cancelled. Books that were staged or out for delivery come "
+            "back through Returns to the desk."
+        )
+        % {"id": request_id},
     )
     return _back_to_request(library, request_id)
 

@@ -21,6 +21,7 @@ from libreach.contactless.services.picking import (
     print_pick_slip,
     stage,
 )
+from libreach.contactless.services.returns import check_in_returned
 from libreach.contactless.services.submission import (
     MAX_LINES,
     LineSpec,
@@ -36,6 +37,7 @@ __all__ = [
     "Proxy",
     "book_slot",
     "cancel_request",
+    "check_in_returned",
     "create_run",
     "disinfect",
     "dispatch",

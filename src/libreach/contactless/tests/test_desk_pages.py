@@ -383,11 +383,14 @@ def test_request_page_disinfect_stage_dispatch(shelf, staff):
     assert page.context["can_hand_over"]
 
 
-def test_staff_cancel_puts_books_back(shelf, staff):
+def test_staff_cancel_sends_staged_books_back_through_the_desk(shelf, staff):
     request = ready_delivery(shelf, ("呐喊",))
     staff.post(reverse("desk:cancel", args=["PKU", request.pk]))
     request.refresh_from_db()
     assert request.status == RequestStatus.CANCELLED
+    # Staged: it waits on the hold shelf to be checked in at the desk's returns page.
+    assert Item.objects.get(barcode="PKU021").status == ItemStatus.IN_TRANSIT
+    staff.post(reverse("desk:returns", args=["PKU"]), {"barcode": "PKU021"})
     assert Item.objects.get(barcode="PKU021").status == ItemStatus.AVAILABLE
     # Cancelling again is refused with a message.
     response = staff.post(reverse("desk:cancel", args=["PKU", request.pk]), follow=True)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from libreach.catalog.models import Item, ItemStatus
+from libreach.circulation.models import CirculationSettings
 from libreach.contactless import services
-from libreach.contactless.models import PickSlip
+from libreach.contactless.models import PickSlip, RequestStatus
 
 # --- 3: the pick-slip API returns exactly the lines the slip recorded ------------------------
 
@@ -58,12 +60,32 @@ JUNK = [
     "<script>",
     "PKU|2020-13-01T99:00",
 ]
-# Every parameter a contactless page reads, by page (URL name, args, method).
-FIELDS = (
-    "page tab service_point request code start end assignee building barcode reason method "
-    "minutes shelf_slot pickup_code proxy_id_number next record item line slot mode "
-    "proxy_name"
-).split()
+# Every parameter any contactless page reads; each page gets them all.
+FIELDS = [
+    "page",
+    "tab",
+    "service_point",
+    "request",
+    "code",
+    "start",
+    "end",
+    "assignee",
+    "building",
+    "barcode",
+    "reason",
+    "method",
+    "minutes",
+    "shelf_slot",
+    "pickup_code",
+    "proxy_id_number",
+    "next",
+    "record",
+    "item",
+    "line",
+    "slot",
+    "mode",
+    "proxy_name",
+]
 
 
 def _pages(borrow, line, run, slip) -> list[tuple[str, str]]:
@@ -132,3 +154,111 @@ def test_junk_parameters_never_give_a_500(shelf, junk_world, actor):
             if response.status_code >= 500:
                 failures.append((method, url, value, response.status_code))
     assert failures == [], "\n".join(map(repr, failures))
+
+
+# --- 6: a cancelled staged or out-for-delivery request's copies come back through the desk --
+
+
+def _staged(shelf, mode="delivery"):
+    extra = {"building_code": "DORM1"} if mode == "delivery" else {"service_point_code": "MAIN"}
+    borrow = services.submit_request(
+        user=shelf.reader,
+        library=shelf.lib,
+        mode=mode,
+        lines=[services.LineSpec(record_id=shelf.record("呐喊").pk)],
+        **extra,
+    )
+    line = borrow.lines.get()
+    services.mark_found(request_id=borrow.pk, line_id=line.pk, by=shelf.staff)
+    services.stage(request_id=borrow.pk, by=shelf.staff)
+    return borrow, Item.objects.get(pk=line.item_id)
+
+
+def _status(item) -> str:
+    return Item.objects.values_list("status", flat=True).get(pk=item.pk)
+
+
+@pytest.mark.parametrize(
+    ("mode", "dispatched"), [("pickup", False), ("delivery", False), ("delivery", True)]
+)
+def test_cancelled_copies_wait_for_check_in_at_the_desk(shelf, mode, dispatched):
+    borrow, item = _staged(shelf, mode)
+    if dispatched:
+        services.dispatch(request_id=borrow.pk, by=shelf.staff)
+    services.cancel_request(request_id=borrow.pk, by=shelf.staff)
+    # Not on the shelf: it sits on the hold shelf or with a volunteer until checked in.
+    assert _status(item) == ItemStatus.IN_TRANSIT
+    with pytest.raises(Exception) as refused:
+        services.submit_request(
+            user=shelf.other_reader,
+            library=shelf.lib,
+            mode="delivery",
+            building_code="DORM1",
+            lines=[services.LineSpec(barcode=item.barcode)],
+        )
+    assert refused.value.code == "item_unavailable"
+    from libreach.contactless import desk_selectors
+
+    assert list(desk_selectors.awaiting_return(shelf.lib)) == [item]
+    services.check_in_returned(library=shelf.lib, barcode=item.barcode, by=shelf.staff)
+    assert _status(item) == ItemStatus.AVAILABLE
+    assert list(desk_selectors.awaiting_return(shelf.lib)) == []
+
+
+def test_check_in_quarantines_where_the_library_says_so(shelf):
+    CirculationSettings.objects.update_or_create(
+        library=shelf.lib, defaults={"quarantine_hours": 72}
+    )
+    borrow, item = _staged(shelf, "pickup")
+    services.cancel_request(request_id=borrow.pk, by=shelf.staff)
+    item = services.check_in_returned(library=shelf.lib, barcode=item.barcode, by=shelf.staff)
+    assert item.status == ItemStatus.QUARANTINED
+    assert item.quarantine_until is not None
+
+
+def test_expired_holds_also_come_back_through_the_desk(shelf):
+    import datetime as dt
+
+    borrow, item = _staged(shelf, "pickup")
+    borrow.refresh_from_db()
+    services.expire_holds(today=borrow.hold_until + dt.timedelta(days=1))
+    borrow.refresh_from_db()
+    assert borrow.status == RequestStatus.EXPIRED
+    assert _status(item) == ItemStatus.IN_TRANSIT
+
+
+def test_only_copies_given_back_are_checked_in(shelf):
+    from libreach.core.errors import Conflict, PermissionDenied
+
+    borrow, item = _staged(shelf, "delivery")
+    services.dispatch(request_id=borrow.pk, by=shelf.staff)
+    # Out with an open request: its handover, not the desk, ends that.
+    with pytest.raises(Conflict):
+        services.check_in_returned(library=shelf.lib, barcode=item.barcode, by=shelf.staff)
+    on_shelf = shelf.copies("红楼梦")[0]
+    with pytest.raises(Conflict):
+        services.check_in_returned(library=shelf.lib, barcode=on_shelf.barcode, by=shelf.staff)
+    with pytest.raises(PermissionDenied):
+        services.check_in_returned(library=shelf.lib, barcode=item.barcode, by=shelf.reader)
+    assert _status(item) == ItemStatus.IN_TRANSIT
+
+
+def test_returns_page_checks_in_by_barcode(shelf):
+    from django.test import Client
+    from django.urls import reverse
+
+    from libreach.testing.fixtures import PASSWORD
+
+    borrow, item = _staged(shelf, "pickup")
+    staff = Client()
+    assert staff.login(username=shelf.staff.username, password=PASSWORD)
+    response = staff.post(reverse("desk:cancel", args=["PKU", borrow.pk]), follow=True)
+    assert _status(item) == ItemStatus.IN_TRANSIT
+    page = staff.get(reverse("desk:returns", args=["PKU"]))
+    assert item.barcode in page.content.decode()
+    assert staff.post(reverse("desk:returns", args=["PKU"]), {"barcode": ""}).status_code == 400
+    wrong = staff.post(reverse("desk:returns", args=["PKU"]), {"barcode": "NOPE"})
+    assert wrong.status_code == 404
+    response = staff.post(reverse("desk:returns", args=["PKU"]), {"barcode": item.barcode})
+    assert response.status_code == 302
+    assert _status(item) == ItemStatus.AVAILABLE

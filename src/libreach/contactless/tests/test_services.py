@@ -519,6 +519,9 @@ def test_uncollected_requests_expire_and_free_their_copies(
     assert services.expire_holds(today=hold + dt.timedelta(days=1)) == 1
     request.refresh_from_db()
     assert request.status == RequestStatus.EXPIRED
+    # Off the hold shelf and back through the desk's check-in before anyone can have it.
+    assert status_of("PKU011") == ItemStatus.IN_TRANSIT
+    services.check_in_returned(library=shelf.lib, barcode="PKU011", by=shelf.staff)
     assert status_of("PKU011") == ItemStatus.AVAILABLE
     assert services.expire_holds(today=hold + dt.timedelta(days=2)) == 0
 

@@ -50,7 +50,8 @@ def test_worker_expires_holds_and_sends_last_day_notices(shelf):
     overdue.refresh_from_db()
     last_day.refresh_from_db()
     assert overdue.status == RequestStatus.EXPIRED
-    assert Item.objects.get(barcode="PKU011").status == ItemStatus.AVAILABLE
+    # Off the hold shelf, to be checked in at the desk (not straight to the shelf).
+    assert Item.objects.get(barcode="PKU011").status == ItemStatus.IN_TRANSIT
     assert last_day.status == RequestStatus.AWAITING_PICKUP
     assert last_day.expiry_notice_sent_at is not None
     # The two "ready" notices waited in the outbox for this worker too.
