@@ -84,6 +84,7 @@ def _pages(shelf):
         (reverse("desk:runs", args=[lib]), 200),
         (reverse("desk:run", args=[lib, run.pk]), 200),
         (reverse("desk:handover", args=[lib]), 200),
+        (reverse("desk:returns", args=[lib]), 403),
         (reverse("desk:stats", args=[lib]), 403),
     ]
 
@@ -152,6 +153,7 @@ def test_volunteer_sees_only_their_runs_and_cannot_pick_or_plan(shelf):
         (reverse("desk:run_create", args=[lib]), {}),
         (reverse("desk:stage", args=[lib, line.request_id]), {}),
         (reverse("desk:cancel", args=[lib, mine.pk]), {}),
+        (reverse("desk:returns", args=[lib]), {"barcode": "PKU011"}),
     ]
     for url, data in refused:
         assert volunteer.post(url, data).status_code == 403, url
