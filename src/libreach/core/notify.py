@@ -11,6 +11,7 @@ transaction commits. Either way a refused or rolled-back change never emails any
 from __future__ import annotations
 
 import logging
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -61,9 +62,14 @@ def send_notice_task(context: TaskContext, user_id: int, template: str, notice: 
     task is still RUNNING, so the next worker sends it again (core.worker). Here the
     task's row is locked first (on SQLite the write lock, so the message is composed
     before), the message handed to the mail server, and the row marked done before the
-    commit: only a death between the hand-over and the commit sends a notice twice.
+    commit: only a death between the hand-over and the commit sends a notice twice, and
+    then as the same message: its Message-ID is the task's, by which a mail system can
+    tell the copy from a new notice.
     """
     message = _compose(user_id=user_id, template=template, context=notice)
+    if message is not None:
+        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "libreach"
+        message.extra_headers["Message-ID"] = f"<notice.{context.task_result.id}@{domain}>"
     if not _outbox():
         if message is not None:
             message.send()

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMessage
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
@@ -228,3 +229,35 @@ def test_a_notice_sent_is_recorded_with_the_sending_not_after_it(consortium, mon
 
     worker_once()  # the next worker finds nothing to send again
     assert len(mail.outbox) == 1
+
+
+@DATABASE_TASKS
+def test_a_notice_sent_again_after_a_kill_is_the_same_message(consortium, monkeypatch):
+    """Killed after handing the message over and before the commit, the worker leaves the
+    task to be sent again: the copy carries the same Message-ID, so mail systems drop it."""
+    reader = consortium.reader
+    reader.email = "zhang@example.edu.cn"
+    reader.save()
+    with transaction.atomic():
+        queue_notice(user=reader, template="loans_extended", context={"library": "X", "loans": []})
+    dead = subprocess.Popen(["true"])
+    claimed_by = worker.new_worker_id(dead.pid)
+    dead.wait()
+    send = EmailMessage.send
+
+    def send_and_die(message, *args, **kwargs):
+        send(message, *args, **kwargs)
+        raise Killed
+
+    monkeypatch.setattr(EmailMessage, "send", send_and_die)
+    monkeypatch.setattr(DBTaskResult, "set_failed", _die)
+    with pytest.raises(Killed):
+        worker.run_once(worker_id=claimed_by)
+    monkeypatch.undo()
+    assert notices().get().status == "RUNNING"
+
+    worker_once()
+    first, again = mail.outbox
+    assert first.message()["Message-ID"] == again.message()["Message-ID"]
+    assert first.message()["Message-ID"].startswith(f"<notice.{notices().get().pk}@")
+    assert notices().get().status == "SUCCESSFUL"
