@@ -165,11 +165,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if not self._takes_turns():
             return super()._start_transaction_under_autocommit()
         if self.transaction_mode != "EXCLUSIVE":
-            self.connection.execute("BEGIN DEFERRED")  # a turn before the first write
+            with self.wrap_database_errors:
+                self.connection.execute("BEGIN DEFERRED")  # a turn before the first write
             return
         self._take_turn()
         try:
-            self.connection.execute("BEGIN EXCLUSIVE")
+            with self.wrap_database_errors:
+                self.connection.execute("BEGIN EXCLUSIVE")
         except BaseException:
             self._release_turn()
             raise

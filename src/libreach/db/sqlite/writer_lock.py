@@ -70,7 +70,7 @@ class _Wait:
     __slots__ = ("fd", "done", "wanted", "granted", "error")
 
     def __init__(self, fd: int):
-        self.fd = fd
+        self.fd: int | None = fd  # None once closed
         self.done = threading.Event()
         self.wanted = True
         self.granted = False
@@ -92,6 +92,7 @@ class WriterLock:
     def take(self, timeout: float) -> None:
         """Hold the lock, or raise WriterLockTimeout after `timeout` seconds."""
         started = time.monotonic()
+        helper = None
         with self._mutex:
             if self.held:
                 return
@@ -103,16 +104,25 @@ class WriterLock:
                     fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     wait = self._wait = _Wait(os.dup(self._fd))
-                    threading.Thread(
+                    helper = threading.Thread(
                         target=self._wait_in_kernel,
                         args=(wait,),
                         name="libreach-writer-lock",
                         daemon=True,
-                    ).start()
+                    )
                 else:
                     self.held = True
                     return
             wait.wanted = True
+        if helper is not None:
+            try:
+                helper.start()
+            except BaseException:
+                with self._mutex:
+                    self._wait = None
+                    os.close(wait.fd)
+                    wait.fd = None
+                raise
         wait.done.wait(max(0.0, timeout - (time.monotonic() - started)))
         with self._mutex:
             if wait.granted:  # perhaps just after the deadline: it is ours all the same
@@ -141,6 +151,7 @@ class WriterLock:
                 if self._wait is wait:
                     self._wait = None
             os.close(wait.fd)  # the connection's own file keeps a granted lock
+            wait.fd = None
             wait.done.set()
 
     def release(self) -> None:
