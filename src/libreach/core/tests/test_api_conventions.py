@@ -1,6 +1,7 @@
 """The API's conventions (docs/architecture.md, "Errors"): token auth, error bodies, OpenAPI."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.test import Client
@@ -245,3 +246,16 @@ def test_a_domain_error_is_put_into_words_when_answered_not_when_raised():
     with translation.override("en"):
         assert str(error) == "Not found."
     assert waiting.retry_after == 61 and waiting.params["minutes"] == 2
+
+
+@pytest.mark.parametrize(("language", "detail"), [("zh-hans", "未找到。"), ("en", "Not found.")])
+def test_404_from_the_handler_in_both_languages(db, language, detail):
+    from django.http import Http404
+    from django.test import RequestFactory
+
+    from libreach.api import api
+
+    request = RequestFactory().get("/api/v1/anything", headers={"Accept-Language": language})
+    response = api.on_exception(request, Http404("No such thing"))
+    assert response.status_code == 404
+    assert json.loads(response.content) == {"error": "not_found", "detail": detail}
