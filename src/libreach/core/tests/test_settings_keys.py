@@ -43,20 +43,26 @@ def test_processes_starting_at_once_agree_on_the_key(tmp_path):
     assert read_or_create_key(path) == keys[0]  # and it is kept
 
 
-def test_settings_in_parallel_processes_share_one_generated_secret_key(tmp_path):
+def test_settings_in_parallel_processes_share_the_generated_keys(tmp_path):
     # What gunicorn's workers and the worker do on a fresh installation: import the
-    # settings at the same moment with no LIBREACH_SECRET_KEY.
-    env = {k: v for k, v in os.environ.items() if k != "LIBREACH_SECRET_KEY"}
+    # settings at the same moment with no key given.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"LIBREACH_SECRET_KEY", "LIBREACH_ID_HASH_KEY"}
+    }
     env["LIBREACH_HOME"] = str(tmp_path)
-    code = "import libreach.settings as s; print(s.SECRET_KEY)"
+    code = "import libreach.settings as s; print(s.SECRET_KEY, s.LIBREACH_ID_HASH_KEY)"
     starts = [
         subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
         for _ in range(PROCESSES)
     ]
     keys = {process.communicate(timeout=60)[0].strip() for process in starts}
     assert all(process.returncode == 0 for process in starts)
-    assert keys == {(tmp_path / "secret_key").read_text()}
-    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+    kept = [(tmp_path / name).read_text() for name in ("secret_key", "id_hash_key")]
+    assert keys == {" ".join(kept)} and kept[0] != kept[1]
+    for name in ("secret_key", "id_hash_key"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
 
 
 def test_an_empty_key_file_is_not_a_key(tmp_path, monkeypatch):
