@@ -33,7 +33,7 @@ class EventInline(admin.TabularInline):
     model = RequestEvent
     extra = 0
     can_delete = False
-    fields = ["at", "event", "status", "actor", "note"]
+    fields = ["at", "event", "status", "actor", "data", "note"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

@@ -11,9 +11,8 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.responses import NinjaJSONEncoder
 
 from libreach.accounts.models import User
-from libreach.accounts.selectors import require_staff
 from libreach.consortium.selectors import library_by_code, service_point_by_code
-from libreach.contactless import selectors, services, slots
+from libreach.contactless import events, policies, selectors, services, slots
 from libreach.contactless.models import BorrowRequest
 from libreach.contactless.transitions import READER, STAFF
 from libreach.core.errors import NotFound, PermissionDenied, RuleViolation
@@ -76,7 +75,8 @@ class EventOut(Schema):
     at: dt.datetime
     event: str
     status: str
-    note: str
+    note: str = Field(description="The event's details in words, in the caller's language.")
+    data: dict = Field(description='The details as data, e.g. {"reason": "not_on_shelf"}.')
 
 
 class SlotOut(Schema):
@@ -148,7 +148,13 @@ def request_out(request: BorrowRequest, role: str) -> dict:
             for line in request.lines.all()
         ],
         "history": [
-            {"at": e.at, "event": e.event, "status": e.status, "note": e.note}
+            {
+                "at": e.at,
+                "event": e.event,
+                "status": e.status,
+                "note": events.desk_detail(e),
+                "data": e.data,
+            }
             for e in request.history.all()
         ],
     }
@@ -342,7 +348,7 @@ def list_requests(request, params: Query[RequestListParams]):
     if not params.library:
         raise RuleViolation("Give library= with mine=false.", code="library_required")
     library = library_by_code(params.library)
-    require_staff(request.auth, library)
+    policies.require_staff(request.auth, library)
     return [
         request_out(r, STAFF)
         for r in selectors.requests_of_library(library, status=params.status)[:500]
@@ -385,7 +391,7 @@ def book_slot(request, request_id: int, payload: SlotIn):
 )
 def slot_ics(request, request_id: int):
     booked, role = selectors.request_for(request.auth, request_id)
-    if role not in (READER, STAFF):
+    if role not in policies.slot_invitation_roles():
         raise PermissionDenied("Only the reader and staff see the invitation.")
     if getattr(booked, "slot_booking", None) is None:
         raise NotFound("This request has no pickup slot booked.", code="no_slot")
@@ -418,7 +424,7 @@ def list_slots(request, lib: str, service_point: str, params: Query[SlotListPara
 )
 def pick_list(request, lib: str, params: Query[PickListParams]):
     library = library_by_code(lib)
-    require_staff(request.auth, library)
+    policies.require_staff(request.auth, library)
     point = service_point_by_code(library, params.service_point) if params.service_point else None
     rows = selectors.pick_list_lines(library, point, unprinted=params.unprinted)
     # The selector's rows have PickLineOut's fields already. Validating them again, row
@@ -434,7 +440,7 @@ def pick_list(request, lib: str, params: Query[PickListParams]):
 )
 def print_pick_slip(request, lib: str, payload: PickSlipIn):
     library = library_by_code(lib)
-    require_staff(request.auth, library)
+    policies.require_staff(request.auth, library)
     point = service_point_by_code(library, payload.service_point) if payload.service_point else None
     slip = services.print_pick_slip(library=library, by=request.auth, service_point=point)
     rows = selectors.pick_slip_rows(slip)
@@ -523,7 +529,7 @@ def handover(request, request_id: int, payload: HandoverIn):
 )
 def create_run(request, lib: str, payload: RunIn):
     library = library_by_code(lib)
-    require_staff(request.auth, library)
+    policies.require_staff(request.auth, library)
     assignee = None
     if payload.assignee:
         assignee = User.objects.filter(username=payload.assignee).first()
@@ -592,7 +598,7 @@ def dispatch_run(request, run_id: int):
 )
 def stats(request, lib: str, params: Query[StatsParams]):
     library = library_by_code(lib)
-    require_staff(request.auth, library)
+    policies.require_staff(request.auth, library)
     if params.to < params.from_:
         raise RuleViolation("'to' is before 'from'.", code="invalid_range")
     return selectors.contactless_stats(library, params.from_, params.to)

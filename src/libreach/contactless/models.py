@@ -249,7 +249,7 @@ class RequestEvent(models.Model):
 
     request = models.ForeignKey(BorrowRequest, on_delete=models.CASCADE, related_name="history")
     at = models.DateTimeField()
-    event = models.CharField(max_length=40)
+    event = models.CharField(max_length=40, choices=EventCode.choices)
     status = models.CharField(max_length=20, choices=RequestStatus.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -257,6 +257,9 @@ class RequestEvent(models.Model):
     line = models.ForeignKey(
         RequestLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The event's details as data ({"reason": "not_on_shelf", "barcode": ...}), rendered
+    # in the reader's language by `events`; `note` only on events from before.
+    data = models.JSONField(default=dict, blank=True)
     note = models.CharField(max_length=255, blank=True)
 
     class Meta:

@@ -1,8 +1,11 @@
-"""Who may do what with a borrow request: the one place that answers it, called by
-services and selectors so pages, API and commands agree."""
+"""Who may do what in contactless borrowing: the one place that answers it, called by
+services and selectors so pages, API and commands agree. What a role may do to a
+request in a given state is the transition table's (`transitions.actions`); this module
+says which role the caller has."""
 
 from __future__ import annotations
 
+from libreach.accounts import policies as accounts_policies
 from libreach.accounts.models import StaffRole
 from libreach.accounts.selectors import is_staff_of, roles_at
 from libreach.contactless.models import BorrowRequest
@@ -22,7 +25,7 @@ def role_for(user, request: BorrowRequest) -> str:
     if request.reader.user_id == user.pk:
         return READER
     if (
-        StaffRole.VOLUNTEER in roles_at(user, request.library)
+        is_volunteer(user, request.library)
         and request.run_id is not None
         and request.run.assignee_id == user.pk
     ):
@@ -36,8 +39,30 @@ def require(role: str, allowed: set[str], action: str) -> None:
 
 
 def require_staff(user, library) -> None:
-    """Staff of `library` (the desk's work: picking, runs, slips, check-in); else 403."""
-    if not getattr(user, "is_authenticated", False):
-        raise NotAuthenticated()
-    if not is_staff_of(user, library):
-        raise PermissionDenied(f"You are not staff of library {library.code}.")
+    """Staff of `library` (the desk's work: picking, runs, slips, check-in); else 401/403."""
+    accounts_policies.require_staff(user, library)
+
+
+def is_volunteer(user, library) -> bool:
+    return StaffRole.VOLUNTEER in roles_at(user, library)
+
+
+def may_see_runs(user, library) -> bool:
+    """Staff see every run of the library; a volunteer the runs given to them."""
+    return is_staff_of(user, library) or is_volunteer(user, library)
+
+
+def may_see_run(user, run) -> bool:
+    return is_staff_of(user, run.library) or (
+        run.assignee_id == user.pk and is_volunteer(user, run.library)
+    )
+
+
+def may_deliver(user, library) -> bool:
+    """Who may be given a delivery run: the library's staff and volunteers."""
+    return may_see_runs(user, library)
+
+
+def slot_invitation_roles() -> frozenset[str]:
+    # The reader and staff get the pickup slot's invitation; a volunteer has no use for it.
+    return frozenset({READER, STAFF})

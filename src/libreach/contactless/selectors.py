@@ -9,9 +9,9 @@ from collections import defaultdict
 
 from django.db.models import Prefetch, QuerySet
 
-from libreach.accounts.models import StaffRole
-from libreach.accounts.selectors import is_staff_of, reader_profile, roles_at
+from libreach.accounts.selectors import is_staff_of, reader_profile
 from libreach.consortium.models import Library, ServicePoint
+from libreach.contactless import policies
 from libreach.contactless.models import (
     FULFILLED_STATES,
     BorrowRequest,
@@ -137,7 +137,7 @@ def runs_visible_to(user, library: Library) -> QuerySet[DeliveryRun]:
     runs = DeliveryRun.objects.filter(library=library).select_related("assignee")
     if is_staff_of(user, library):
         return runs
-    if StaffRole.VOLUNTEER in roles_at(user, library):
+    if policies.is_volunteer(user, library):
         return runs.filter(assignee=user)
     return runs.none()
 
@@ -244,7 +244,7 @@ def contactless_stats(library: Library, start: dt.date, end: dt.date) -> dict:
 
 
 def may_see_runs(user, library: Library) -> bool:
-    return is_staff_of(user, library) or StaffRole.VOLUNTEER in roles_at(user, library)
+    return policies.may_see_runs(user, library)
 
 
 def run_for(user, run_id: int) -> DeliveryRun:
@@ -257,9 +257,6 @@ def run_for(user, run_id: int) -> DeliveryRun:
         .filter(pk=run_id)
         .first()
     )
-    if run is None or not (
-        is_staff_of(user, run.library)
-        or (run.assignee_id == user.pk and StaffRole.VOLUNTEER in roles_at(user, run.library))
-    ):
+    if run is None or not policies.may_see_run(user, run):
         raise NotFound("No such delivery run.", code="run_not_found")
     return run

@@ -7,7 +7,7 @@ anything is written.
 
 from dataclasses import dataclass
 
-from libreach.contactless.models import LineStatus, Mode, RequestStatus
+from libreach.contactless.models import DeliveryRun, LineStatus, Mode, RequestStatus
 from libreach.core.errors import Conflict
 
 R = RequestStatus
@@ -23,7 +23,9 @@ SYSTEM = "system"
 
 
 class Trigger:
-    START_PICKING = "start_picking"
+    # A line found or not found: the first one starts picking, later ones continue it.
+    PICK = "pick"
+    DISINFECT = "disinfect"
     STAGE = "stage"
     DISPATCH = "dispatch"
     NOTIFY_READY = "notify_ready"
@@ -32,7 +34,7 @@ class Trigger:
     UNFILL = "unfill"
     EXPIRE = "expire"
 
-    ALL = (START_PICKING, STAGE, DISPATCH, NOTIFY_READY, HANDOVER, CANCEL, UNFILL, EXPIRE)
+    ALL = (PICK, DISINFECT, STAGE, DISPATCH, NOTIFY_READY, HANDOVER, CANCEL, UNFILL, EXPIRE)
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,11 @@ def _t(state, trigger, next_state, who, modes=ALL_MODES) -> Transition:
 
 
 REQUEST_TABLE: tuple[Transition, ...] = (
-    # The first line found or not found (or a printed pick slip) starts picking.
-    _t(R.SUBMITTED, Trigger.START_PICKING, R.PICKING, {STAFF}),
+    # The first line found or not found starts picking; the others go on with it.
+    _t(R.SUBMITTED, Trigger.PICK, R.PICKING, {STAFF}),
+    _t(R.PICKING, Trigger.PICK, R.PICKING, {STAFF}),
+    # The found books are disinfected while the request is being picked.
+    _t(R.PICKING, Trigger.DISINFECT, R.PICKING, {STAFF}),
     # Every line resolved, at least one found (and disinfected where required).
     _t(R.PICKING, Trigger.STAGE, R.READY, {STAFF}),
     # Every line resolved and none found.
@@ -121,10 +126,51 @@ def request_next(state: str, trigger: str, mode: str, who: str = SYSTEM) -> str:
     return row.next_state
 
 
-def line_next(state: str, trigger: str) -> str:
+def line_next(state: str, trigger: str, who: str) -> str:
+    """The line's next state, or Conflict (409) when the table has no such row for `who`."""
     row = find(LINE_TABLE, state, trigger, Mode.DELIVERY)
-    if row is None:
+    if row is None or who not in row.who:
         raise Conflict(
             f"A line that is {state} cannot take '{trigger}'.", code="invalid_transition"
+        )
+    return row.next_state
+
+
+def actions(state: str, mode: str, who: str) -> frozenset[str]:
+    """The request triggers `who` may fire now: what a page offers as buttons."""
+    return frozenset(
+        row.trigger
+        for row in REQUEST_TABLE
+        if row.state == state and mode in row.modes and who in row.who
+    )
+
+
+def line_actions(state: str, who: str) -> frozenset[str]:
+    return frozenset(row.trigger for row in LINE_TABLE if row.state == state and who in row.who)
+
+
+# --- delivery runs ------------------------------------------------------------------------
+
+Run = DeliveryRun.Status
+
+
+class RunTrigger:
+    DISPATCH = "dispatch"  # its first request leaves
+    COMPLETE = "complete"  # its last open request is handed over
+
+    ALL = (DISPATCH, COMPLETE)
+
+
+RUN_TABLE: tuple[Transition, ...] = (
+    _t(Run.PLANNED, RunTrigger.DISPATCH, Run.DISPATCHED, {STAFF, VOLUNTEER}),
+    _t(Run.DISPATCHED, RunTrigger.COMPLETE, Run.COMPLETED, {STAFF, VOLUNTEER}),
+)
+
+
+def run_next(state: str, trigger: str, who: str) -> str:
+    row = find(RUN_TABLE, state, trigger, Mode.DELIVERY)
+    if row is None or who not in row.who:
+        raise Conflict(
+            f"A delivery run that is {state} cannot take '{trigger}'.", code="invalid_transition"
         )
     return row.next_state

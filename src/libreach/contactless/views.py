@@ -30,17 +30,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from libreach.accounts.selectors import reader_profile
 from libreach.circulation import selectors as circulation_selectors
 from libreach.consortium.selectors import buildings_of, library_by_code, service_points_of
-from libreach.contactless import basket, selectors, services, slots
+from libreach.contactless import basket, events, selectors, services, slots
 from libreach.contactless.models import (
     OPEN_REQUEST_STATES,
     PICKUP_MODES,
     BorrowRequest,
-    DisinfectionMethod,
     Mode,
-    NotFoundReason,
     RequestStatus,
 )
-from libreach.contactless.transitions import READER
+from libreach.contactless.transitions import READER, Trigger, actions
 from libreach.core.errors import DomainError, NotFound
 
 # Days of pickup slots offered (today and the next ones); the service allows booking
@@ -48,7 +46,6 @@ from libreach.core.errors import DomainError, NotFound
 SLOT_DAYS = 4
 REQUESTS_PER_PAGE = 20
 # The reader may cancel until the books are ready (transitions.REQUEST_TABLE).
-READER_CANCELS = (RequestStatus.SUBMITTED, RequestStatus.PICKING)
 
 
 # --- errors in the reader's language ------------------------------------------------------
@@ -422,15 +419,6 @@ class Moment:
     status: str
 
 
-def _disinfection_words(note: str) -> str:
-    method, _sep, rest = note.partition(" ")
-    minutes = rest.split(" ")[0] if rest else ""
-    label = DisinfectionMethod(method).label if method in DisinfectionMethod.values else method
-    if minutes.isdigit():
-        return _("%(method)s, %(minutes)s minutes") % {"method": label, "minutes": minutes}
-    return str(label)
-
-
 def timeline(borrow: BorrowRequest) -> list[Moment]:
     """The request's history in words for its reader."""
     lines = {line.pk: line for line in borrow.lines.all()}
@@ -438,48 +426,7 @@ def timeline(borrow: BorrowRequest) -> list[Moment]:
     for event in borrow.history.all():
         line = lines.get(event.line_id)
         title = line.record.title if line else ""
-        if event.event == "submitted":
-            text = _("Request submitted")
-        elif event.event == "picking":
-            text = _("The library started looking for your books")
-        elif event.event == "line_found":
-            text = _("Found 《%(title)s》") % {"title": title}
-        elif event.event == "line_not_found":
-            reason = (
-                NotFoundReason(event.note).label
-                if event.note in NotFoundReason.values
-                else event.note
-            )
-            text = _("Not found: 《%(title)s》 (%(reason)s)") % {"title": title, "reason": reason}
-        elif event.event == "disinfected":
-            text = _("Books disinfected (%(how)s)") % {"how": _disinfection_words(event.note)}
-        elif event.event == "ready":
-            if borrow.mode == Mode.DELIVERY:
-                text = _("Books ready, waiting for the delivery run")
-            else:
-                text = _("Books on the hold shelf, slot %(slot)s") % {"slot": event.note}
-        elif event.event == "reader_notified":
-            text = _("You were told the books are ready")
-        elif event.event == "out_for_delivery":
-            text = _("Out for delivery")
-        elif event.event == "delivered":
-            text = _("Delivered and lent to you")
-        elif event.event == "collected":
-            text = _("Collected and lent to you")
-        elif event.event == "cancelled":
-            text = _("Request cancelled")
-        elif event.event == "unfilled":
-            text = _("None of the books could be found")
-        elif event.event == "expired":
-            text = _("Not collected in time: the books went back to the shelf")
-        elif event.event == "slot_booked":
-            try:
-                when = timezone.localtime(dt.datetime.fromisoformat(event.note))
-                text = _("Pickup slot booked: %(when)s") % {"when": when.strftime("%Y-%m-%d %H:%M")}
-            except ValueError:
-                text = _("Pickup slot booked")
-        else:
-            text = event.event.replace("_", " ")
+        text = events.reader_text(event, mode=borrow.mode, title=title)
         out.append(Moment(at=timezone.localtime(event.at), text=text, status=event.status))
     return out
 
@@ -519,7 +466,7 @@ def _detail_context(borrow: BorrowRequest) -> dict:
         "status_words": STATUS_WORDS.get(borrow.status, ""),
         "is_open": is_open,
         "is_pickup": pickup,
-        "may_cancel": borrow.status in READER_CANCELS,
+        "may_cancel": Trigger.CANCEL in actions(borrow.status, borrow.mode, READER),
         "booking": booking,
         "booking_end": (
             booking.slot_start + dt.timedelta(minutes=borrow.service_point.slot_minutes)

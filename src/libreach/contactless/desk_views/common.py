@@ -10,8 +10,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 
 from libreach.consortium.selectors import service_points_of
-from libreach.contactless import selectors
+from libreach.contactless import selectors, transitions
 from libreach.contactless.models import LineStatus, RequestLine
+from libreach.contactless.transitions import LineTrigger, Trigger
 from libreach.core.errors import DomainError
 
 # Service refusals the desk meets every day, in the desk's language. Others show the
@@ -36,6 +37,8 @@ REFUSALS = {
     "run_not_found": gettext_lazy("No such delivery run."),
     "invalid_assignee": gettext_lazy("That person is neither staff nor a volunteer here."),
     "invalid_minutes": gettext_lazy("Minutes must be between 1 and 20160."),
+    "not_awaiting_return": gettext_lazy("That copy is not waiting to be checked in here."),
+    "item_not_found": gettext_lazy("This library has no copy with that barcode."),
 }
 
 
@@ -92,3 +95,24 @@ def _books(borrow) -> list[RequestLine]:
         if line.status
         in (LineStatus.FOUND, LineStatus.DISINFECTED, LineStatus.STAGED, LineStatus.HANDED_OVER)
     ]
+
+
+def offered_actions(borrow, role: str, lines=None) -> dict[str, bool]:
+    """The buttons a desk page offers for `borrow`: what the transition table lets `role`
+    fire from its state (and, for picking and disinfecting, from its lines' states).
+    Marks each line `can_pick`."""
+    acts = transitions.actions(borrow.status, borrow.mode, role)
+    lines = list(borrow.lines.all()) if lines is None else lines
+    for line in lines:
+        line.can_pick = Trigger.PICK in acts and LineTrigger.FOUND in transitions.line_actions(
+            line.status, role
+        )
+    return {
+        "can_pick": Trigger.PICK in acts,
+        "can_disinfect": Trigger.DISINFECT in acts
+        and any(LineTrigger.DISINFECT in transitions.line_actions(li.status, role) for li in lines),
+        "can_stage": Trigger.STAGE in acts,
+        "can_cancel": Trigger.CANCEL in acts,
+        "can_dispatch": Trigger.DISPATCH in acts,
+        "can_hand_over": Trigger.HANDOVER in acts,
+    }

@@ -16,9 +16,10 @@ from libreach.contactless.desk_views.common import (
     _books,
     _library_request,
     _safe_next,
+    offered_actions,
     refusal,
 )
-from libreach.contactless.models import PICKUP_MODES, LineStatus, Mode, RequestStatus
+from libreach.contactless.models import LineStatus, Mode
 from libreach.contactless.transitions import STAFF
 from libreach.core import normalise
 from libreach.core.errors import DomainError
@@ -60,9 +61,7 @@ def _handover_context(request, library, ref: str, code: str = "") -> dict:
         "code": code or scanned,
         "books": _books(borrow),
         "is_proxy": borrow.mode == Mode.PROXY,
-        "can_hand_over": borrow.status
-        in (RequestStatus.OUT_FOR_DELIVERY, RequestStatus.AWAITING_PICKUP, RequestStatus.READY)
-        and (borrow.mode in PICKUP_MODES or borrow.status == RequestStatus.OUT_FOR_DELIVERY),
+        "can_hand_over": offered_actions(borrow, role)["can_hand_over"],
         "handed_over": [
             line for line in borrow.lines.all() if line.status == LineStatus.HANDED_OVER
         ],

@@ -13,19 +13,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from libreach.accounts.desk import DESK_ROLES, desk_view
-from libreach.contactless import desk_selectors, selectors, services
+from libreach.contactless import desk_selectors, events, selectors, services
 from libreach.contactless.desk_views.common import (
     _back_to_request,
     _do,
     _library_request,
     _safe_next,
+    offered_actions,
 )
 from libreach.contactless.models import (
     CLOSED_REQUEST_STATES,
     PICKUP_MODES,
     DisinfectionMethod,
-    LineStatus,
-    Mode,
     NotFoundReason,
     RequestStatus,
     event_label,
@@ -78,12 +77,12 @@ class DisinfectForm(forms.Form):
 @require_GET
 @desk_view()
 def request_detail(request, library, request_id: int):
-    borrow, _role = _library_request(request.user, library, request_id)
+    borrow, role = _library_request(request.user, library, request_id)
     lines = list(borrow.lines.all())
     history = list(borrow.history.all())
     for event in history:
         event.label = event_label(event.event)
-        event.note_label = _event_note(event)
+        event.note_label = events.desk_detail(event)
     return render(
         request,
         "contactless/desk/request.html",
@@ -92,49 +91,13 @@ def request_detail(request, library, request_id: int):
             "borrow": borrow,
             "lines": lines,
             "history": history,
-            "can_pick": borrow.status in (RequestStatus.SUBMITTED, RequestStatus.PICKING),
             "disinfections": list(borrow.disinfections.all()),
             "reasons": NotFoundReason.choices,
             "methods": DisinfectionMethod.choices,
-            "can_disinfect": borrow.status == RequestStatus.PICKING
-            and any(line.status == LineStatus.FOUND for line in lines),
-            "can_stage": borrow.status == RequestStatus.PICKING,
-            "can_cancel": borrow.status
-            in (
-                RequestStatus.SUBMITTED,
-                RequestStatus.PICKING,
-                RequestStatus.READY,
-                RequestStatus.AWAITING_PICKUP,
-                RequestStatus.OUT_FOR_DELIVERY,
-            ),
-            "can_dispatch": borrow.mode == Mode.DELIVERY and borrow.status == RequestStatus.READY,
-            "can_hand_over": borrow.status
-            in (
-                RequestStatus.OUT_FOR_DELIVERY,
-                RequestStatus.AWAITING_PICKUP,
-                RequestStatus.READY,
-            )
-            and (borrow.mode in PICKUP_MODES or borrow.status == RequestStatus.OUT_FOR_DELIVERY),
+            **offered_actions(borrow, role, lines),
             "is_pickup": borrow.mode in PICKUP_MODES,
         },
     )
-
-
-def _event_note(event) -> str:
-    """The event's note in words: a not-found reason, a disinfection, a run."""
-    if event.event == "line_not_found" and event.note in NotFoundReason.values:
-        return str(NotFoundReason(event.note).label)
-    if event.event == "disinfected":
-        method, _space, rest = event.note.partition(" ")
-        if method in DisinfectionMethod.values:
-            minutes = rest.removesuffix(" min")
-            return _("%(method)s, %(minutes)s min") % {
-                "method": DisinfectionMethod(method).label,
-                "minutes": minutes,
-            }
-    if event.event == "out_for_delivery" and event.note.startswith("run "):
-        return ""
-    return event.note
 
 
 @require_POST

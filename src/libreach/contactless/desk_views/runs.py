@@ -11,10 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from libreach.accounts.desk import DESK_ROLES, desk_view
+from libreach.accounts.selectors import is_staff_of
 from libreach.consortium.selectors import buildings_of
-from libreach.contactless import desk_selectors, selectors, services
+from libreach.contactless import desk_selectors, selectors, services, transitions
 from libreach.contactless.desk_views.common import REFUSALS, _books, refusal
-from libreach.contactless.models import DeliveryRun, RequestStatus
+from libreach.contactless.models import DeliveryRun
+from libreach.contactless.transitions import STAFF, VOLUNTEER, Trigger
 from libreach.core.errors import DomainError
 
 
@@ -85,9 +87,13 @@ def _library_run(request, library, run_id: int) -> DeliveryRun:
 def run_detail(request, library, run_id: int):
     run = _library_run(request, library, run_id)
     stops = selectors.route_sheet(run)
+    role = STAFF if is_staff_of(request.user, library) else VOLUNTEER
     for stop in stops:
         for borrow in stop["requests"]:
             borrow.books = _books(borrow)
+            acts = transitions.actions(borrow.status, borrow.mode, role)
+            borrow.can_dispatch = Trigger.DISPATCH in acts
+            borrow.can_hand_over = Trigger.HANDOVER in acts
     return render(
         request,
         "contactless/desk/run.html",
@@ -95,9 +101,7 @@ def run_detail(request, library, run_id: int):
             "library": library,
             "run": run,
             "stops": stops,
-            "can_dispatch": any(
-                b.status == RequestStatus.READY for stop in stops for b in stop["requests"]
-            ),
+            "can_dispatch": any(b.can_dispatch for stop in stops for b in stop["requests"]),
         },
     )
 

@@ -22,7 +22,7 @@ def cancel_request(*, request_id: int, by: User, at: dt.datetime | None = None) 
     role = role_for(by, request)
     require(role, {READER, STAFF}, "cancel")
     _move(request, Trigger.CANCEL, role, at)
-    _close_lines(request, at)
+    _close_lines(request, at, role)
     request.save(update_fields=["status", "closed_at"])
     _event(request, "cancelled", by, at)
     return request

@@ -46,7 +46,10 @@ def id_number_matches(id_number: str, stored: str) -> bool:
     return hashing.id_hash_matches(id_number, stored)
 
 
-def _event(request: BorrowRequest, event: str, actor: User | None, at, *, line=None, note=""):
+def _event(
+    request: BorrowRequest, event: str, actor: User | None, at, *, line=None, **data
+) -> None:
+    """Record `event` (an EventCode) with its details as data, never as a sentence."""
     RequestEvent.objects.create(
         request=request,
         at=at,
@@ -54,7 +57,7 @@ def _event(request: BorrowRequest, event: str, actor: User | None, at, *, line=N
         status=request.status,
         actor=actor,
         line=line,
-        note=note[:255],
+        data=data,
     )
 
 
@@ -100,12 +103,12 @@ def _release_item(line: RequestLine) -> None:
         apply_to_item(item, ItemTrigger.RETURN_TO_DESK)
 
 
-def _close_lines(request: BorrowRequest, at) -> None:
+def _close_lines(request: BorrowRequest, at, who: str) -> None:
     for line in RequestLine.objects.select_for_update().filter(
         request=request, status__in=HOLDING_LINE_STATES
     ):
         _release_item(line)
-        line.status = line_next(line.status, LineTrigger.CANCEL)
+        line.status = line_next(line.status, LineTrigger.CANCEL, who)
         line.resolved_at = line.resolved_at or at
         line.save(update_fields=["status", "resolved_at"])
     slots.release(request)

@@ -8,16 +8,23 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from libreach.accounts.models import StaffRole, User
-from libreach.accounts.selectors import is_staff_of, roles_at
+from libreach.accounts.models import User
 from libreach.catalog.models import Item
 from libreach.circulation.transitions import Trigger as ItemTrigger
 from libreach.circulation.transitions import apply as apply_to_item
 from libreach.consortium.models import Library
+from libreach.contactless import policies
 from libreach.contactless.models import BorrowRequest, DeliveryRun, LineStatus, Mode, RequestStatus
 from libreach.contactless.policies import require, role_for
 from libreach.contactless.services.common import _event, _lock_request, _move, _notify
-from libreach.contactless.transitions import STAFF, VOLUNTEER, Trigger, request_next
+from libreach.contactless.transitions import (
+    STAFF,
+    VOLUNTEER,
+    RunTrigger,
+    Trigger,
+    request_next,
+    run_next,
+)
 from libreach.core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 
 
@@ -33,11 +40,8 @@ def create_run(
 ) -> DeliveryRun:
     """Gather the ready delivery requests (of the given buildings) into one run."""
     at = at or timezone.now()
-    if not is_staff_of(by, library):
-        raise PermissionDenied(f"You are not staff of library {library.code}.")
-    if assignee is not None and not (
-        is_staff_of(assignee, library) or StaffRole.VOLUNTEER in roles_at(assignee, library)
-    ):
+    policies.require_staff(by, library)
+    if assignee is not None and not policies.may_deliver(assignee, library):
         raise RuleViolation(
             f"{assignee} is neither staff nor a volunteer of {library.code}.",
             code="invalid_assignee",
@@ -94,10 +98,10 @@ def dispatch(*, request_id: int, by: User, run_id: int | None = None, at=None) -
     request.run = run
     request.save(update_fields=["status", "run"])
     if run is not None and run.status == DeliveryRun.Status.PLANNED:
-        run.status = DeliveryRun.Status.DISPATCHED
+        run.status = run_next(run.status, RunTrigger.DISPATCH, role)
         run.dispatched_at = at
         run.save(update_fields=["status", "dispatched_at"])
-    _event(request, "out_for_delivery", by, at, note=f"run {run.pk}" if run else "")
+    _event(request, "out_for_delivery", by, at, **({"run": run.pk} if run else {}))
     _notify(request, "out_for_delivery")
     return request
 
@@ -107,10 +111,7 @@ def dispatch_run(*, run_id: int, by: User, at=None) -> int:
     """Dispatch every ready request of a run; returns how many left."""
     at = at or timezone.now()
     run = DeliveryRun.objects.select_related("library").filter(pk=run_id).first()
-    if run is None or not (
-        is_staff_of(by, run.library)
-        or (run.assignee_id == by.pk and StaffRole.VOLUNTEER in roles_at(by, run.library))
-    ):
+    if run is None or not policies.may_see_run(by, run):
         raise NotFound("No such delivery run.", code="run_not_found")
     ids = list(
         run.requests.filter(status=RequestStatus.READY).order_by("pk").values_list("pk", flat=True)

@@ -10,16 +10,18 @@ from django.utils import timezone
 from libreach.accounts.models import User
 from libreach.circulation import services as circulation
 from libreach.circulation.models import Loan
-from libreach.contactless.models import OPEN_REQUEST_STATES, DeliveryRun, LineStatus, Mode
+from libreach.contactless.models import OPEN_REQUEST_STATES, LineStatus, Mode
 from libreach.contactless.policies import require, role_for
 from libreach.contactless.services.common import _event, _lock_request, _move, id_number_matches
 from libreach.contactless.transitions import (
     STAFF,
     VOLUNTEER,
     LineTrigger,
+    RunTrigger,
     Trigger,
     line_next,
     request_next,
+    run_next,
 )
 from libreach.core import normalise
 from libreach.core.errors import PermissionDenied
@@ -57,7 +59,7 @@ def handover(
     loans = []
     for line in lines:
         loan = circulation.checkout(item=line.item, reader=request.reader, at=at)
-        line.status = line_next(line.status, LineTrigger.HAND_OVER)
+        line.status = line_next(line.status, LineTrigger.HAND_OVER, role)
         line.loan = loan
         line.save(update_fields=["status", "loan"])
         loans.append(loan)
@@ -66,6 +68,6 @@ def handover(
     _event(request, request.status, by, at)
     run = request.run
     if run is not None and not run.requests.filter(status__in=OPEN_REQUEST_STATES).exists():
-        run.status = DeliveryRun.Status.COMPLETED
+        run.status = run_next(run.status, RunTrigger.COMPLETE, role)
         run.save(update_fields=["status"])
     return loans

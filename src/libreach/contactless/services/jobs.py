@@ -30,7 +30,7 @@ def expire_holds(*, today: dt.date | None = None) -> int:
                 continue  # collected meanwhile
             at = timezone.now()
             _move(request, Trigger.EXPIRE, SYSTEM, at)
-            _close_lines(request, at)
+            _close_lines(request, at, SYSTEM)
             request.save(update_fields=["status", "closed_at"])
             _event(request, "expired", None, at)
             _notify(request, "expired")

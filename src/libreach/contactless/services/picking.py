@@ -8,14 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from libreach.accounts.models import User
-from libreach.accounts.selectors import is_staff_of
 from libreach.catalog.models import Item, ItemStatus
 from libreach.circulation import selectors as circulation_selectors
 from libreach.circulation.models import CirculationSettings
 from libreach.circulation.transitions import Trigger as ItemTrigger
 from libreach.circulation.transitions import apply as apply_to_item
 from libreach.consortium.models import Library, ServicePoint
-from libreach.contactless import slots
+from libreach.contactless import policies, slots
 from libreach.contactless.models import (
     PICKUP_MODES,
     BorrowRequest,
@@ -25,7 +24,6 @@ from libreach.contactless.models import (
     NotFoundReason,
     PickSlip,
     RequestLine,
-    RequestStatus,
 )
 from libreach.contactless.selectors import pick_list_lines
 from libreach.contactless.services.common import (
@@ -45,21 +43,18 @@ from libreach.contactless.transitions import (
     request_next,
 )
 from libreach.core import normalise
-from libreach.core.errors import Conflict, PermissionDenied, RuleViolation
+from libreach.core.errors import Conflict, RuleViolation
 
 MISSING_REASONS = {NotFoundReason.NOT_ON_SHELF, NotFoundReason.MISSING, NotFoundReason.DAMAGED}
 
 
 def _start_picking(request: BorrowRequest, by: User, at) -> None:
-    if request.status == RequestStatus.SUBMITTED:
-        _move(request, Trigger.START_PICKING, STAFF, at)
+    """A line is picked: the table refuses a request past picking; the first starts it."""
+    before = request.status
+    _move(request, Trigger.PICK, STAFF, at)
+    if request.status != before:
         request.save(update_fields=["status"])
         _event(request, "picking", by, at)
-    elif request.status != RequestStatus.PICKING:
-        raise Conflict(
-            f"A request that is {request.status} is not being picked.",
-            code="invalid_transition",
-        )
 
 
 def _finish_if_unfilled(request: BorrowRequest, by: User, at) -> None:
@@ -86,7 +81,7 @@ def mark_found(
         barcode = None
     request = _staff_request(request_id, by, "pick")
     line = _line(request, line_id)
-    line_next(line.status, LineTrigger.FOUND)
+    found = line_next(line.status, LineTrigger.FOUND, STAFF)
     _start_picking(request, by, at)
     if barcode and barcode != line.item.barcode:
         if line.level == RequestLine.Level.ITEM:
@@ -108,10 +103,10 @@ def mark_found(
         _release_item(line)
         line.item = other
     apply_to_item(Item.objects.select_for_update().get(pk=line.item_id), ItemTrigger.PICK)
-    line.status = LineStatus.FOUND
+    line.status = found
     line.resolved_at = at
     line.save(update_fields=["status", "item", "resolved_at"])
-    _event(request, "line_found", by, at, line=line, note=line.item.barcode)
+    _event(request, "line_found", by, at, line=line, barcode=line.item.barcode)
     return line
 
 
@@ -122,17 +117,17 @@ def mark_not_found(*, request_id: int, line_id: int, by: User, reason: str, at=N
         raise RuleViolation(f"Unknown reason {reason!r}.", code="invalid_reason")
     request = _staff_request(request_id, by, "pick")
     line = _line(request, line_id)
-    line_next(line.status, LineTrigger.NOT_FOUND)
+    not_found = line_next(line.status, LineTrigger.NOT_FOUND, STAFF)
     _start_picking(request, by, at)
     item = Item.objects.select_for_update().get(pk=line.item_id)
     apply_to_item(
         item, ItemTrigger.MARK_MISSING if reason in MISSING_REASONS else ItemTrigger.UNREQUEST
     )
-    line.status = LineStatus.NOT_FOUND
+    line.status = not_found
     line.not_found_reason = reason
     line.resolved_at = at
     line.save(update_fields=["status", "not_found_reason", "resolved_at"])
-    _event(request, "line_not_found", by, at, line=line, note=reason)
+    _event(request, "line_not_found", by, at, line=line, reason=reason, barcode=item.barcode)
     _finish_if_unfilled(request, by, at)
     return line
 
@@ -146,21 +141,17 @@ def disinfect(*, request_id: int, by: User, method: str, minutes: int, at=None) 
     if not 1 <= minutes <= 24 * 60 * 14:
         raise RuleViolation("Minutes must be between 1 and 20160.", code="invalid_minutes")
     request = _staff_request(request_id, by, "disinfect")
-    if request.status != RequestStatus.PICKING:
-        raise Conflict(
-            f"A request that is {request.status} has no books to disinfect.",
-            code="invalid_transition",
-        )
+    request_next(request.status, Trigger.DISINFECT, request.mode, STAFF)
     found = list(request.lines.select_for_update().filter(status=LineStatus.FOUND))
     if not found:
         raise Conflict("No found book is waiting to be disinfected.", code="nothing_to_disinfect")
     for line in found:
-        line.status = line_next(line.status, LineTrigger.DISINFECT)
+        line.status = line_next(line.status, LineTrigger.DISINFECT, STAFF)
         line.save(update_fields=["status"])
     record = Disinfection.objects.create(
         request=request, method=method, minutes=minutes, by=by, at=at
     )
-    _event(request, "disinfected", by, at, note=f"{method} {minutes} min")
+    _event(request, "disinfected", by, at, method=method, minutes=minutes)
     return record
 
 
@@ -198,7 +189,7 @@ def stage(*, request_id: int, by: User, shelf_slot: str | None = None, at=None) 
         )
     for line in found:
         apply_to_item(line.item, ItemTrigger.STAGE)
-        line.status = line_next(line.status, LineTrigger.STAGE)
+        line.status = line_next(line.status, LineTrigger.STAGE, STAFF)
         line.save(update_fields=["status"])
     _move(request, Trigger.STAGE, STAFF, at)
     request.shelf_slot = (shelf_slot or "").strip() or str(request.queue_number)
@@ -206,7 +197,7 @@ def stage(*, request_id: int, by: User, shelf_slot: str | None = None, at=None) 
     if request.mode in PICKUP_MODES:
         request.hold_until = _hold_until(request, at)
     request.save(update_fields=["status", "shelf_slot", "ready_at", "hold_until"])
-    _event(request, "ready", by, at, note=request.shelf_slot)
+    _event(request, "ready", by, at, shelf_slot=request.shelf_slot)
     if request.mode in PICKUP_MODES:
         _notify(request, "ready")
         _move(request, Trigger.NOTIFY_READY, SYSTEM, at)
@@ -221,8 +212,7 @@ def print_pick_slip(
 ) -> PickSlip:
     """Remember the lines a printed pick list carries, so the next print leaves them out."""
     at = at or timezone.now()
-    if not is_staff_of(by, library):
-        raise PermissionDenied(f"You are not staff of library {library.code}.")
+    policies.require_staff(by, library)
     Library.objects.select_for_update().get(pk=library.pk)
     line_ids = [row["line"] for row in pick_list_lines(library, service_point, unprinted=True)]
     if not line_ids:

@@ -353,7 +353,11 @@ def submit_request(
         if slot_start is not None:
             slots.book(request=request, slot_start=slot_start, at=at)
             _event(
-                request, "slot_booked", user, at, note=timezone.localtime(slot_start).isoformat()
+                request,
+                "slot_booked",
+                user,
+                at,
+                slot_start=timezone.localtime(slot_start).isoformat(),
             )
     return request
 
@@ -369,5 +373,5 @@ def book_slot(*, request_id: int, by: User, slot_start: dt.datetime, at: dt.date
     if request.status not in OPEN_REQUEST_STATES:
         raise Conflict(f"A request that is {request.status} needs no slot.", code="request_closed")
     booking = slots.book(request=request, slot_start=slot_start, at=at)
-    _event(request, "slot_booked", by, at, note=timezone.localtime(slot_start).isoformat())
+    _event(request, "slot_booked", by, at, slot_start=timezone.localtime(slot_start).isoformat())
     return booking

@@ -9,6 +9,7 @@ from libreach.contactless import services
 from libreach.contactless.models import (
     OPEN_REQUEST_STATES,
     BorrowRequest,
+    DeliveryRun,
     LineStatus,
     Mode,
     RequestStatus,
@@ -17,13 +18,16 @@ from libreach.contactless.transitions import (
     LINE_TABLE,
     READER,
     REQUEST_TABLE,
+    RUN_TABLE,
     STAFF,
     SYSTEM,
     VOLUNTEER,
     LineTrigger,
+    RunTrigger,
     Trigger,
     line_next,
     request_next,
+    run_next,
 )
 from libreach.core.errors import Conflict
 from libreach.testing.permissions import db_fingerprint
@@ -33,7 +37,9 @@ D, P, X = Mode.DELIVERY, Mode.PICKUP, Mode.PROXY
 
 # (state, trigger) -> (next state, modes, who): the table as the tests expect it.
 EXPECTED_REQUEST = {
-    (R.SUBMITTED, Trigger.START_PICKING): (R.PICKING, {D, P, X}, {STAFF}),
+    (R.SUBMITTED, Trigger.PICK): (R.PICKING, {D, P, X}, {STAFF}),
+    (R.PICKING, Trigger.PICK): (R.PICKING, {D, P, X}, {STAFF}),
+    (R.PICKING, Trigger.DISINFECT): (R.PICKING, {D, P, X}, {STAFF}),
     (R.PICKING, Trigger.STAGE): (R.READY, {D, P, X}, {STAFF}),
     (R.PICKING, Trigger.UNFILL): (R.UNFILLED, {D, P, X}, {SYSTEM}),
     (R.READY, Trigger.DISPATCH): (R.OUT_FOR_DELIVERY, {D}, {STAFF, VOLUNTEER}),
@@ -74,6 +80,31 @@ def test_request_table_is_what_the_tests_expect():
 
 def test_line_table_is_what_the_tests_expect():
     assert {(row.state, row.trigger): row.next_state for row in LINE_TABLE} == EXPECTED_LINE
+    # Each line trigger is fired by those who fire it on the request.
+    for row in LINE_TABLE:
+        who = {
+            LineTrigger.HAND_OVER: {STAFF, VOLUNTEER},
+            LineTrigger.CANCEL: {READER, STAFF, SYSTEM},
+        }
+        assert set(row.who) == who.get(row.trigger, {STAFF})
+        for actor in (READER, STAFF, VOLUNTEER, SYSTEM):
+            if actor in row.who:
+                assert line_next(row.state, row.trigger, actor) == row.next_state
+            else:
+                with pytest.raises(Conflict):
+                    line_next(row.state, row.trigger, actor)
+
+
+def test_run_table():
+    Run = DeliveryRun.Status
+    assert {(r.state, r.trigger): r.next_state for r in RUN_TABLE} == {
+        (Run.PLANNED, RunTrigger.DISPATCH): Run.DISPATCHED,
+        (Run.DISPATCHED, RunTrigger.COMPLETE): Run.COMPLETED,
+    }
+    for state, trigger in itertools.product(Run.values, RunTrigger.ALL):
+        if (state, trigger) not in {(r.state, r.trigger) for r in RUN_TABLE}:
+            with pytest.raises(Conflict):
+                run_next(state, trigger, STAFF)
 
 
 def test_closed_requests_take_no_trigger():
@@ -113,7 +144,7 @@ def test_request_allows_only_its_actors(state, trigger):
 )
 def test_line_refuses_pairs_outside_the_table(state, trigger):
     with pytest.raises(Conflict):
-        line_next(state, trigger)
+        line_next(state, trigger, STAFF)
 
 
 # --- through the API: a desk action on a request in the wrong state is 409 ---------------

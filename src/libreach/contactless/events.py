@@ -1,0 +1,112 @@
+"""A request's history in words, from each event's code and data (RequestEvent.event,
+RequestEvent.data), in the language active when it is read: the desk's line and the
+reader's sentence. Nothing is parsed back out of stored text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from libreach.contactless.models import (
+    DisinfectionMethod,
+    EventCode,
+    Mode,
+    NotFoundReason,
+    RequestEvent,
+    event_label,
+)
+
+
+def _label(choices, value) -> str:
+    return str(choices(value).label) if value in choices.values else str(value or "")
+
+
+def _when(value: str) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return ""
+    if timezone.is_naive(moment):
+        return ""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _disinfection(data: dict) -> str:
+    method = _label(DisinfectionMethod, data.get("method"))
+    minutes = data.get("minutes")
+    if isinstance(minutes, int):
+        return _("%(method)s, %(minutes)s min") % {"method": method, "minutes": minutes}
+    return method
+
+
+def desk_detail(event: RequestEvent) -> str:
+    """What the desk's history shows after the event's label."""
+    data = event.data or {}
+    code = event.event
+    if code == EventCode.LINE_FOUND:
+        return data.get("barcode", "")
+    if code == EventCode.LINE_NOT_FOUND:
+        return _label(NotFoundReason, data.get("reason"))
+    if code == EventCode.DISINFECTED:
+        return _disinfection(data)
+    if code == EventCode.READY:
+        return data.get("shelf_slot", "")
+    if code == EventCode.SLOT_BOOKED:
+        return _when(data.get("slot_start", ""))
+    # Events written before their details were data keep their note.
+    return event.note
+
+
+def desk_text(event: RequestEvent) -> str:
+    detail = desk_detail(event)
+    return f"{event_label(event.event)} · {detail}" if detail else event_label(event.event)
+
+
+def reader_text(event: RequestEvent, *, mode: str, title: str = "") -> str:
+    """The event as its reader reads it on the request's page."""
+    data = event.data or {}
+    code = event.event
+    if code == EventCode.SUBMITTED:
+        return _("Request submitted")
+    if code == EventCode.PICKING:
+        return _("The library started looking for your books")
+    if code == EventCode.LINE_FOUND:
+        return _("Found 《%(title)s》") % {"title": title}
+    if code == EventCode.LINE_NOT_FOUND:
+        reason = _label(NotFoundReason, data.get("reason"))
+        return _("Not found: 《%(title)s》 (%(reason)s)") % {"title": title, "reason": reason}
+    if code == EventCode.DISINFECTED:
+        method = _label(DisinfectionMethod, data.get("method"))
+        minutes = data.get("minutes")
+        how = (
+            _("%(method)s, %(minutes)s minutes") % {"method": method, "minutes": minutes}
+            if isinstance(minutes, int)
+            else method
+        )
+        return _("Books disinfected (%(how)s)") % {"how": how}
+    if code == EventCode.READY:
+        if mode == Mode.DELIVERY:
+            return _("Books ready, waiting for the delivery run")
+        return _("Books on the hold shelf, slot %(slot)s") % {"slot": data.get("shelf_slot", "")}
+    if code == EventCode.READER_NOTIFIED:
+        return _("You were told the books are ready")
+    if code == EventCode.OUT_FOR_DELIVERY:
+        return _("Out for delivery")
+    if code == EventCode.DELIVERED:
+        return _("Delivered and lent to you")
+    if code == EventCode.COLLECTED:
+        return _("Collected and lent to you")
+    if code == EventCode.CANCELLED:
+        return _("Request cancelled")
+    if code == EventCode.UNFILLED:
+        return _("None of the books could be found")
+    if code == EventCode.EXPIRED:
+        return _("Not collected in time: the books went back to the shelf")
+    if code == EventCode.SLOT_BOOKED:
+        when = _when(data.get("slot_start", ""))
+        return (
+            _("Pickup slot booked: %(when)s") % {"when": when} if when else _("Pickup slot booked")
+        )
+    return code.replace("_", " ")
