@@ -249,7 +249,10 @@ def pick(staff: ApiClient, line: dict, title: Title, volume: int) -> dict:
 
 
 @pytest.mark.slow  # ~3,500 API calls: ~65 s on SQLite, 140-170 s on PostgreSQL (2 cores)
-def test_february_2020_through_the_api(shelf, api_as):
+def test_february_2020_through_the_api(shelf, api_as, settings):
+    # 193 readers sign in from the test client's one address within the scenario's first
+    # minute: the per-address sign-in limit is not what this test is about.
+    settings.LIBREACH_THROTTLE = False
     library = shelf.lib
     LoanPolicy.objects.create(
         library=library,
