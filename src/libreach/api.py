@@ -22,14 +22,18 @@ from libreach.core.errors import DomainError, TooManyRequests
 
 class LibreachAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
-        """Every route open to anonymous callers may answer 429 (the per-address limit)."""
+        """Every route may answer 400 (malformed), and every route open to anonymous
+        callers 429 (the per-address limit)."""
         schema = super().get_openapi_schema(*args, **kwargs)
         too_many = {
             "description": "Too many requests from this address; see Retry-After",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
         }
+        malformed = {**too_many, "description": "Malformed, such as a NUL character anywhere"}
         for operations in schema["paths"].values():
             for operation in operations.values():
+                # Any request may be malformed (core.middleware refuses a NUL anywhere).
+                operation.setdefault("responses", {}).setdefault(400, malformed)
                 if not operation.get("security"):
                     operation.setdefault("responses", {}).setdefault(429, too_many)
         return schema
