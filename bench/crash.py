@@ -4,8 +4,9 @@
 
 Needs gunicorn (`pip install -e ".[bench]"`). For each database in turn (a fresh SQLite
 file in bench/results/crash/, WAL and synchronous=FULL as in production; then PostgreSQL:
-the database named by --postgres or $DATABASE_URL is dropped and created afresh, so give
-a scratch name; without either, a temporary cluster is started here):
+the database named by --postgres is dropped and created afresh, so give a scratch name;
+without it, `<name>_crash` beside the database $DATABASE_URL names; without either, a
+temporary cluster is started here):
 
 1. a library open every day, --records records with 1-3 copies each, --readers readers
    with an e-mail address and an API token, two staff with tokens;
@@ -762,7 +763,7 @@ def start_cluster(work: Path) -> tuple[str, callable]:
                    check=True, capture_output=True)  # fmt: skip
     subprocess.run([*as_pg, str(pgbin / "pg_ctl"), "-D", str(data / "db"), "-l",
                     str(data / "server.log"), "-w", "-o",
-                    f"-p {port} -k {data} -c listen_addresses=127.0.0.1"],
+                    f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "start"],
                    check=True, capture_output=True, start_new_session=True)  # fmt: skip
 
     def stop() -> None:
@@ -771,6 +772,14 @@ def start_cluster(work: Path) -> tuple[str, callable]:
         shutil.rmtree(data, ignore_errors=True)
 
     return f"postgres://postgres@127.0.0.1:{port}/libreach_crash", stop
+
+
+def beside(url: str) -> str:
+    """A scratch database next to the one $DATABASE_URL names, which is left alone."""
+    if not url.startswith("postgres"):
+        return ""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_crash"))
 
 
 def main() -> int:
@@ -807,7 +816,7 @@ def main() -> int:
         for vendor in args.databases.split(","):
             command = [sys.executable, __file__, "--child", vendor, *sys.argv[1:]]
             if vendor == "postgresql":
-                url = args.postgres or os.environ.get("DATABASE_URL", "")
+                url = args.postgres or beside(os.environ.get("DATABASE_URL", ""))
                 if not url.startswith("postgres"):
                     url, stop_cluster = start_cluster(Path(args.work))
                 command += ["--postgres", url]
