@@ -107,7 +107,7 @@ class WriterLock:
                     helper = threading.Thread(
                         target=self._wait_in_kernel,
                         args=(wait,),
-                        name="libreach-writer-lock",
+                        name=f"libreach-writer-lock {self.path}",
                         daemon=True,
                     )
                 else:

@@ -24,6 +24,7 @@ from django_tasks_db.utils import exclusive_transaction
 
 from libreach.accounts.models import User
 from libreach.core.models import PeriodicJob
+from libreach.db.sqlite.base import is_write
 from libreach.db.tests import processes
 
 A = "writer_lock_test"
@@ -199,6 +200,26 @@ WRITES = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("sql", "writes"),
+    [
+        ('SELECT "id" FROM "t"', False),
+        ("  select 1", False),
+        ("/* a note */ -- and another\nSELECT 1", False),
+        ("EXPLAIN QUERY PLAN SELECT 1", False),
+        ("PRAGMA foreign_key_check", False),
+        ('SAVEPOINT "s1"', False),
+        ('INSERT INTO "t" VALUES (1) RETURNING "id"', True),
+        ("update t set n = 1", True),
+        ("WITH x AS (SELECT 1) DELETE FROM t", True),
+        ("CREATE TABLE t (id int)", True),
+        ("(SELECT 1)", True),  # not recognised: a turn costs waiting, never safety
+    ],
+)
+def test_what_counts_as_a_write(sql, writes):
+    assert is_write(sql) is writes
+
+
 def test_many_threads_write_at_once_and_all_writes_are_done(make_db):
     # SQLite's busy handler is off: a write that met another one inside SQLite rather
     # than in the lock's queue would fail at once with "database is locked".
@@ -274,7 +295,7 @@ def test_the_turn_is_taken_again_once_the_holder_lets_go(make_db, holder):
         with pytest.raises(OperationalError, match="writers' lock"):
             raw_update()
     # The waits that gave up left one queued flock for the connection, not three.
-    assert sum(t.name == "libreach-writer-lock" for t in threading.enumerate()) <= 1
+    assert sum(t.name.endswith(db.lock_path) for t in threading.enumerate()) <= 1
 
     let_go(process)
     deadline = time.monotonic() + 1
