@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -135,6 +136,15 @@ def _http_error(request, exc: HttpError):
     return error_response(
         request, exc.status_code, _HTTP_CODES.get(exc.status_code, "error"), detail
     )
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    """Django's own 400 (`handler400`): a body it cannot parse, such as multipart without a
+    boundary, read by the sign-in lockout before any view. The contract's JSON under /api/,
+    Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return error_response(request, 400, "bad_request", _("The request is malformed."))
+    return defaults.bad_request(request, exception)
 
 
 @api.exception_handler(Http404)

@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from libreach.api import api
 
+handler400 = "libreach.api.bad_request"  # JSON under /api/
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

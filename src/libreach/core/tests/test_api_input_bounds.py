@@ -123,3 +123,17 @@ def test_every_operation_documents_400(consortium):
         if "400" not in operation["responses"]
     ]
     assert undocumented == []
+
+
+def test_unparsable_body_on_the_token_route_is_json_400(consortium, settings):
+    # The sign-in lockout reads the form body of a failed sign-in: multipart without a
+    # boundary made Django answer its HTML 400 page to an API client.
+    settings.LIBREACH_THROTTLE = False
+    response = Client().post(
+        "/api/v1/auth/token",
+        data=b'{"username": "nobody", "password": "x"}',
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"] == "bad_request"
