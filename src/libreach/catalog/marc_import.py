@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import DataError, IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from libreach.catalog.marc import FORMATS
 from libreach.catalog.marc_reader import (
@@ -78,11 +79,13 @@ def import_marc(
     """
     if format not in FORMATS:
         raise BadRequest(
-            f"Unknown MARC format {format!r}: use one of {', '.join(FORMATS)}.",
+            _("Unknown MARC format %(format)s: use one of %(formats)s."),
             code="bad_format",
+            format=repr(format),
+            formats=", ".join(FORMATS),
         )
     if batch_size < 1:
-        raise BadRequest("The batch size must be at least 1.", code="bad_batch_size")
+        raise BadRequest(_("The batch size must be at least 1."), code="bad_batch_size")
     path = Path(path)
     with path.open("rb") as stream:  # fail here, not in the reader, if it cannot be read
         size = os.fstat(stream.fileno()).st_size

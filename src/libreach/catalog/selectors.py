@@ -18,6 +18,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext_lazy as _
 
 from libreach.catalog.models import Item, ItemStatus, Record
 from libreach.catalog.search import (
@@ -228,9 +229,11 @@ def search_records(
     ids with the count, the records with their libraries, their items.
     """
     if page < 1:
-        raise BadRequest("The page number starts at 1.", code="invalid_page")
+        raise BadRequest(_("The page number starts at 1."), code="invalid_page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise BadRequest(f"A page holds 1 to {MAX_PAGE_SIZE} records.", code="invalid_page_size")
+        raise BadRequest(
+            _("A page holds 1 to %(max)d records."), code="invalid_page_size", max=MAX_PAGE_SIZE
+        )
     parsed = parse_query(query)
     if parsed is None:
         return SearchPage(count=0, results=[], page=page, page_size=page_size)
@@ -253,4 +256,4 @@ def record_with_items(record_id: int) -> Record:
             .get(pk=record_id)
         )
     except Record.DoesNotExist:
-        raise NotFound("No such record.", code="record_not_found") from None
+        raise NotFound(_("No such record."), code="record_not_found") from None

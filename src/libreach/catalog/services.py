@@ -4,6 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from libreach.catalog.callnumbers import shelving_key
 from libreach.catalog.isbn import isbn_forms, normalize_isbn
@@ -84,24 +85,28 @@ def create_record(
     require_can_catalogue(by, library)
     title = title.strip()
     if not title:
-        raise RuleViolation("A record needs a title.", code="title_required")
+        raise RuleViolation(_("A record needs a title."), code="title_required")
     isbn13 = ""
     if isbn:
         isbn13 = normalize_isbn(isbn) or ""
         if not isbn13:
-            raise RuleViolation(f"{isbn!r} is not a valid ISBN.", code="invalid_isbn")
+            raise RuleViolation(
+                _("%(isbn)s is not a valid ISBN."), code="invalid_isbn", isbn=repr(isbn)
+            )
     barcodes = [normalise.barcode(i.barcode) for i in items]
     if any(not b for b in barcodes):
-        raise RuleViolation("Every item needs a barcode.", code="barcode_required")
+        raise RuleViolation(_("Every item needs a barcode."), code="barcode_required")
     if len(set(barcodes)) != len(barcodes):
-        raise RuleViolation("The same barcode appears twice.", code="duplicate_barcode")
+        raise RuleViolation(_("The same barcode appears twice."), code="duplicate_barcode")
     taken = list(
         Item.objects.filter(library=library, barcode__in=barcodes).values_list("barcode", flat=True)
     )
     if taken:
         raise Conflict(
-            f"Barcode already in use at {library.code}: {', '.join(taken)}.",
+            _("Barcode already in use at %(library)s: %(barcodes)s."),
             code="barcode_taken",
+            library=library.code,
+            barcodes=", ".join(taken),
         )
     authors = [a.strip() for a in authors if a and a.strip()]
     call_number = call_number.strip()
@@ -136,5 +141,5 @@ def create_record(
                 for barcode, item in zip(barcodes, items, strict=True)
             )
     except IntegrityError as exc:  # a parallel request took a barcode
-        raise Conflict("A barcode was taken meanwhile.", code="barcode_taken") from exc
+        raise Conflict(_("A barcode was taken meanwhile."), code="barcode_taken") from exc
     return record
