@@ -8,7 +8,7 @@ consortium.policies; it is re-exported here for the apps above accounts.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts.models import STAFF_ROLES, StaffRole
 from libreach.consortium.models import Library
@@ -69,8 +69,8 @@ def require_staff(
     require_signed_in(user)
     if not is_staff_of(user, library, roles):
         raise PermissionDenied(
-            _("You are not staff of library %(code)s in a role that may do this.")
-            % {"code": library.code}
+            _("You are not staff of library %(library)s in a role that may do this."),
+            library=library.code,
         )
 
 

@@ -93,7 +93,11 @@ def _check_password(password: str, user: User) -> None:
 def _new_user(*, username: str, password: str | None, name: str, email: str = "") -> User:
     """A new account; with no password it cannot sign in until one is set."""
     if User.objects.filter(username=username).exists():
-        raise Conflict(f"The user name {username!r} is taken.", code="already_exists")
+        raise Conflict(
+            _("The user name %(username)s is taken."),
+            code="already_exists",
+            username=repr(username),
+        )
     user = User(username=username, name=name, email=email)
     full_clean_or_raise(user, exclude=["password"])
     if password is None:
@@ -105,7 +109,11 @@ def _new_user(*, username: str, password: str | None, name: str, email: str = ""
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:
-        raise Conflict(f"The user name {username!r} is taken.", code="already_exists") from exc
+        raise Conflict(
+            _("The user name %(username)s is taken."),
+            code="already_exists",
+            username=repr(username),
+        ) from exc
     return user
 
 
@@ -123,7 +131,7 @@ def create_staff(
     """A new staff account holding `role` at `library`."""
     require_can_add_staff(by, library)
     if role not in StaffRole.values:
-        raise RuleViolation(f"Unknown role {role!r}.", code="invalid_role")
+        raise RuleViolation(_("Unknown role %(role)s."), code="invalid_role", role=repr(role))
     user = _new_user(username=username, password=password, name=name, email=email)
     return StaffMembership.objects.create(user=user, library=library, role=role)
 
@@ -132,8 +140,10 @@ def create_staff(
 def grant_role(*, user: User, library: Library, role: str, by: Actor = SYSTEM) -> StaffMembership:
     require_can_add_staff(by, library)
     if role not in StaffRole.values:
-        raise RuleViolation(f"Unknown role {role!r}.", code="invalid_role")
-    membership, _ = StaffMembership.objects.get_or_create(user=user, library=library, role=role)
+        raise RuleViolation(_("Unknown role %(role)s."), code="invalid_role", role=repr(role))
+    membership, _created = StaffMembership.objects.get_or_create(
+        user=user, library=library, role=role
+    )
     return membership
 
 
@@ -144,15 +154,20 @@ def _building(library: Library, code: str | None) -> Building | None:
         return Building.objects.get(library=library, code=code)
     except Building.DoesNotExist:
         raise RuleViolation(
-            f"Library {library.code} has no building {code!r}.", code="unknown_building"
+            _("Library %(library)s has no building %(building)s."),
+            code="unknown_building",
+            library=library.code,
+            building=repr(code),
         ) from None
 
 
 def _check_reader_type(reader_type: str) -> None:
     if reader_type not in ReaderType.values:
         raise RuleViolation(
-            f"Unknown reader type {reader_type!r}; use one of {', '.join(ReaderType.values)}.",
+            _("Unknown reader type %(reader_type)s; use one of %(types)s."),
             code="invalid_reader_type",
+            reader_type=repr(reader_type),
+            types=", ".join(ReaderType.values),
         )
 
 
@@ -176,7 +191,11 @@ def create_reader(
     _check_reader_type(reader_type)
     place = _building(library, building)
     if ReaderProfile.objects.filter(card_number__iexact=card_number).exists():
-        raise Conflict(f"Card number {card_number!r} is already issued.", code="already_exists")
+        raise Conflict(
+            _("Card number %(card)s is already issued."),
+            code="already_exists",
+            card=repr(card_number),
+        )
     user = _new_user(username=card_number, password=password, name=name, email=email)
     profile = ReaderProfile(
         user=user,
@@ -223,8 +242,10 @@ def _update_reader(profile: ReaderProfile, row: dict[str, str], library: Library
     _check_reader_type(row["reader_type"])
     if profile.library_id != library.pk:
         raise Conflict(
-            f"Card {profile.card_number} belongs to library {profile.library.code}.",
+            _("Card %(card)s belongs to library %(library)s."),
             code="other_library",
+            card=profile.card_number,
+            library=profile.library.code,
         )
     user = profile.user
     user.name = row["name"]
@@ -256,7 +277,7 @@ def import_readers(
         card = normalise.card_number(row.get("card_number", ""))
         try:
             if not card or not row.get("name") or not row.get("reader_type"):
-                raise RuleViolation("card_number, name and reader_type are required.")
+                raise RuleViolation(_("card_number, name and reader_type are required."))
             with transaction.atomic():
                 existing = (
                     ReaderProfile.objects.select_related("user", "library")

@@ -3,6 +3,7 @@
 import datetime as dt
 from typing import Literal
 
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 
 from libreach.circulation import closures, selectors, services
@@ -127,7 +128,7 @@ def bulk_extension(request, lib: str, payload: BulkExtensionIn):
 def my_loans(request, params: Query[LoansParams]):
     if not params.mine:
         raise RuleViolation(
-            "Only your own loans are listed here (mine=true); staff see loans at the desk.",
+            _("Only your own loans are listed here (mine=true); staff see loans at the desk."),
             code="mine_only",
         )
     return selectors.own_open_loans(request.auth)

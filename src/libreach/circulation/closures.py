@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts.models import ReaderType
 from libreach.circulation.models import BulkExtension, ClosureRedate, Loan
@@ -52,10 +53,10 @@ def declare_closure(
     require_can_manage_circulation(by, library)
     if end_date < start_date:
         raise RuleViolation(
-            "The last closed day cannot come before the first.", code="closure_dates"
+            _("The last closed day cannot come before the first."), code="closure_dates"
         )
     if len(reason) > 200:
-        raise RuleViolation("The reason is longer than 200 characters.", code="reason_too_long")
+        raise RuleViolation(_("The reason is longer than 200 characters."), code="reason_too_long")
     return Closure.objects.create(
         library=library,
         start_date=start_date,
@@ -174,7 +175,7 @@ def lift_closure(*, closure: Closure, by, now: dt.datetime | None = None) -> int
         Closure.objects.select_for_update(of=("self",)).select_related("library").get(pk=closure.pk)
     )
     if locked.lifted_at is not None:
-        raise Conflict("This closure has already been lifted.", code="closure_lifted")
+        raise Conflict(_("This closure has already been lifted."), code="closure_lifted")
     locked.lifted_at = now
     locked.save(update_fields=["lifted_at"])
     closure.lifted_at = now
@@ -240,13 +241,17 @@ def _extension_candidates(
 ) -> tuple[QuerySet[Loan], dt.date | None]:
     require_can_manage_circulation(by, library)
     if due_to < due_from:
-        raise RuleViolation("The due range ends before it starts.", code="due_range")
+        raise RuleViolation(_("The due range ends before it starts."), code="due_range")
     if reader_type and reader_type not in ReaderType.values:
-        raise RuleViolation(f"Unknown reader type {reader_type!r}.", code="reader_type")
+        raise RuleViolation(
+            _("Unknown reader type %(reader_type)s."),
+            code="reader_type",
+            reader_type=repr(reader_type),
+        )
     target = None
     if new_due_date is not None:
         if new_due_date < timezone.localdate(now):
-            raise RuleViolation("The new due date is in the past.", code="new_due_date_past")
+            raise RuleViolation(_("The new due date is in the past."), code="new_due_date_past")
         target = next_open_day(library, new_due_date)
     loans = Loan.objects.filter(
         library=library, returned_at=None, due_date__gte=due_from, due_date__lte=due_to

@@ -7,7 +7,7 @@ else it does not exist (NotFound: the API's 404 for objects the caller may not s
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts.policies import (
     SYSTEM,
@@ -61,7 +61,7 @@ def can_see_loan(user: Actor, loan: Loan) -> bool:
 def require_can_see_loan(user: Actor, loan: Loan) -> None:
     require_signed_in(user)
     if not can_see_loan(user, loan):
-        raise NotFound(_("No loan %(id)s.") % {"id": loan.pk}, code="loan_not_found")
+        raise NotFound(_("No loan %(id)s."), code="loan_not_found", id=loan.pk)
 
 
 def require_can_renew(user: Actor, loan: Loan) -> None:

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts.models import ReaderProfile
 from libreach.catalog.models import Item, ItemStatus
@@ -115,7 +116,10 @@ def closure_of(library: Library, closure_id: int, *, by: policies.Actor) -> Clos
     closure = closures_of(library, by=by).filter(pk=closure_id).select_related("library").first()
     if closure is None:
         raise NotFound(
-            f"Library {library.code} has no closure {closure_id}.", code="closure_not_found"
+            _("Library %(library)s has no closure %(id)s."),
+            code="closure_not_found",
+            library=library.code,
+            id=closure_id,
         )
     return closure
 
@@ -136,6 +140,6 @@ def loan_for(user, loan_id: int) -> Loan:
         .first()
     )
     if loan is None:
-        raise NotFound(f"No loan {loan_id}.", code="loan_not_found")
+        raise NotFound(_("No loan %(id)s."), code="loan_not_found", id=loan_id)
     policies.require_can_see_loan(user, loan)
     return loan

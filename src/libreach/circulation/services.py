@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts.models import ReaderProfile
 from libreach.catalog.models import Item, ItemStatus
@@ -57,11 +58,15 @@ def checkout(
     reader = ReaderProfile.objects.select_for_update().get(pk=reader.pk)
     if not allowed(locked.status, Trigger.CHECKOUT):
         raise Conflict(
-            f"Item {locked.barcode} is {locked.status} and cannot be lent.",
+            _("Item %(barcode)s is %(status)s and cannot be lent."),
             code="invalid_transition",
+            barcode=locked.barcode,
+            status=locked.get_status_display(),
         )
     if not locked.loanable:
-        raise RuleViolation(f"Item {locked.barcode} is not for loan.", code="item_not_loanable")
+        raise RuleViolation(
+            _("Item %(barcode)s is not for loan."), code="item_not_loanable", barcode=locked.barcode
+        )
     today = timezone.localdate(at)
     if (
         locked.status == ItemStatus.AVAILABLE
@@ -74,13 +79,16 @@ def checkout(
         ).exists()
     ):
         raise RuleViolation(
-            f"{library.code} is closed: no loans over the counter.", code="counter_closed"
+            _("%(library)s is closed: no loans over the counter."),
+            code="counter_closed",
+            library=library.code,
         )
     policy = selectors.policy_for(library, reader.reader_type)
     if selectors.open_loan_count(reader) >= policy.max_open_loans:
         raise RuleViolation(
-            f"The reader already has {policy.max_open_loans} loans open, the most allowed.",
+            _("The reader already has %(n)d loans open, the most allowed."),
             code="too_many_loans",
+            n=policy.max_open_loans,
         )
     due_date = next_open_day(library, today + dt.timedelta(days=policy.loan_days))
     apply(locked, Trigger.CHECKOUT)
@@ -95,7 +103,9 @@ def checkout(
             )
     except IntegrityError as exc:  # the partial unique constraint: already on loan
         raise Conflict(
-            f"Item {locked.barcode} is already on loan.", code="already_on_loan"
+            _("Item %(barcode)s is already on loan."),
+            code="already_on_loan",
+            barcode=locked.barcode,
         ) from exc
     _sync(item, locked)
     return loan
@@ -119,15 +129,16 @@ def renew(
     )
     policies.require_can_renew(by, locked)
     if locked.returned_at is not None:
-        raise Conflict("This loan has ended.", code="loan_closed")
+        raise Conflict(_("This loan has ended."), code="loan_closed")
     policy = selectors.policy_for(locked.library, locked.reader.reader_type)
     if locked.renewals >= policy.max_renewals:
         raise RuleViolation(
-            f"This loan has been renewed {locked.renewals} times, the most allowed.",
+            _("This loan has been renewed %(n)d times, the most allowed."),
             code="too_many_renewals",
+            n=locked.renewals,
         )
     if timezone.localdate(at) > locked.due_date:
-        raise RuleViolation("An overdue loan cannot be renewed.", code="loan_overdue")
+        raise RuleViolation(_("An overdue loan cannot be renewed."), code="loan_overdue")
     locked.due_date = next_open_day(
         locked.library, locked.due_date + dt.timedelta(days=policy.renewal_days)
     )
@@ -154,7 +165,9 @@ def checkin(*, item: Item, at_library, at: dt.datetime | None = None) -> Loan:
         .first()
     )
     if loan is None or not allowed(locked.status, Trigger.CHECKIN):
-        raise Conflict(f"Item {locked.barcode} is not on loan.", code="not_on_loan")
+        raise Conflict(
+            _("Item %(barcode)s is not on loan."), code="not_on_loan", barcode=locked.barcode
+        )
     policy = selectors.policy_for(loan.library, loan.reader.reader_type)
     days = selectors.chargeable_days(loan.library, loan.due_date, timezone.localdate(at))
     hours = selectors.quarantine_hours(at_library)
@@ -189,7 +202,11 @@ def release_item(*, item: Item, by, now: dt.datetime | None = None) -> Item:
     locked = _lock_item(item)
     policies.require_can_manage_circulation(by, locked.library)
     if not allowed(locked.status, Trigger.RELEASE):
-        raise Conflict(f"Item {locked.barcode} is not in quarantine.", code="not_quarantined")
+        raise Conflict(
+            _("Item %(barcode)s is not in quarantine."),
+            code="not_quarantined",
+            barcode=locked.barcode,
+        )
     apply(locked, Trigger.RELEASE)
     _sync(item, locked)
     return locked

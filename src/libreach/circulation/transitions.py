@@ -8,6 +8,8 @@ copy through the desk's hands; checkout ends them.
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from libreach.catalog.models import Item, ItemStatus
 from libreach.core.errors import Conflict
 
@@ -111,7 +113,12 @@ def next_state(state: str, trigger: str, *, quarantine: bool = False) -> str:
     for t in TABLE:
         if t.state == state and t.trigger == trigger and t.quarantine in (None, quarantine):
             return t.next_state
-    raise Conflict(f"An item that is {state} cannot take {trigger}.", code="invalid_transition")
+    raise Conflict(
+        _("An item that is %(state)s cannot take %(trigger)s."),
+        code="invalid_transition",
+        state=dict(ItemStatus.choices).get(state, state),
+        trigger=trigger,
+    )
 
 
 def apply(item: Item, trigger: str, *, quarantine_until: dt.datetime | None = None) -> Item:

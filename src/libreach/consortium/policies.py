@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from libreach.consortium.models import Library
 from libreach.core.errors import NotAuthenticated, PermissionDenied
@@ -91,4 +91,4 @@ def can_manage_library(user: Actor, library: Library) -> bool:
 def require_can_manage_library(user: Actor, library: Library) -> None:
     require_signed_in(user)
     if not can_manage_library(user, library):
-        raise PermissionDenied(_("You are not staff of library %(code)s.") % {"code": library.code})
+        raise PermissionDenied(_("You are not staff of library %(library)s."), library=library.code)

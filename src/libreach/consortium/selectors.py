@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from libreach.consortium.models import (
     Building,
@@ -19,7 +20,9 @@ def library_by_code(code: str) -> Library:
     try:
         return Library.objects.get(code=code)
     except Library.DoesNotExist:
-        raise NotFound(f"No library with code {code!r}.", code="library_not_found") from None
+        raise NotFound(
+            _("No library with code %(library)s."), code="library_not_found", library=repr(code)
+        ) from None
 
 
 def building_by_code(library: Library, code: str) -> Building:
@@ -27,7 +30,10 @@ def building_by_code(library: Library, code: str) -> Building:
         return Building.objects.get(library=library, code=code)
     except Building.DoesNotExist:
         raise NotFound(
-            f"Library {library.code} has no building {code!r}.", code="building_not_found"
+            _("Library %(library)s has no building %(building)s."),
+            code="building_not_found",
+            library=library.code,
+            building=repr(code),
         ) from None
 
 
@@ -36,8 +42,10 @@ def service_point_by_code(library: Library, code: str) -> ServicePoint:
         return ServicePoint.objects.get(library=library, code=code)
     except ServicePoint.DoesNotExist:
         raise NotFound(
-            f"Library {library.code} has no service point {code!r}.",
+            _("Library %(library)s has no service point %(point)s."),
             code="service_point_not_found",
+            library=library.code,
+            point=repr(code),
         ) from None
 
 

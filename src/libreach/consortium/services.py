@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from libreach.consortium import policies
 from libreach.consortium.models import (
@@ -17,27 +18,35 @@ from libreach.core.errors import Conflict
 from libreach.core.validation import full_clean_or_raise
 
 
-def _save_new(obj, what: str):
+def _save_new(obj, clash, **params):
+    """Save `obj`; `clash` (with `params`) says what already exists if the code is taken."""
     full_clean_or_raise(obj)
     try:
         with transaction.atomic():
             obj.save()
     except IntegrityError as exc:  # a parallel request took the same code
-        raise Conflict(f"{what} already exists.", code="already_exists") from exc
+        raise Conflict(clash, code="already_exists", **params) from exc
     return obj
 
 
 @transaction.atomic
 def create_library(*, code: str, name: str, name_en: str = "", by: Actor = SYSTEM) -> Library:
     policies.require_can_add_library(by)
-    return _save_new(Library(code=code, name=name, name_en=name_en), f"Library {code}")
+    return _save_new(
+        Library(code=code, name=name, name_en=name_en),
+        _("Library %(library)s already exists."),
+        library=code,
+    )
 
 
 @transaction.atomic
 def create_building(*, library: Library, code: str, name: str, by: Actor = SYSTEM) -> Building:
     policies.require_can_manage_library(by, library)
     return _save_new(
-        Building(library=library, code=code, name=name), f"Building {code} of {library.code}"
+        Building(library=library, code=code, name=name),
+        _("Building %(building)s of %(library)s already exists."),
+        building=code,
+        library=library.code,
     )
 
 
@@ -58,7 +67,12 @@ def create_service_point(
         point.slot_minutes = slot_minutes
     if slot_capacity is not None:
         point.slot_capacity = slot_capacity
-    return _save_new(point, f"Service point {code} of {library.code}")
+    return _save_new(
+        point,
+        _("Service point %(point)s of %(library)s already exists."),
+        point=code,
+        library=library.code,
+    )
 
 
 @transaction.atomic
