@@ -46,3 +46,17 @@ def test_refusals_in_both_languages(api_as, actor, method, path, body, status, c
         response = getattr(client, method)(path, body, **LANGUAGES[language])
         assert response.status_code == status, response.content
         assert response.json() == {"error": code, "detail": detail}
+
+
+def test_model_validation_speaks_the_users_language(api_as, consortium):
+    """A clash found by full_clean is put into words when the API answers, so it follows
+    the user's language setting too (no Accept-Language sent), not the site's default."""
+    consortium.consortium_admin.language = "en"
+    consortium.consortium_admin.save(update_fields=["language"])
+    response = api_as("consortium_admin").post(
+        "/api/v1/libraries", {"code": "PKU", "name": "北京大学图书馆"}
+    )
+    assert response.status_code == 409, response.content
+    assert response["Content-Language"] == "en"
+    assert response.json()["error"] == "already_exists"
+    assert "already exists" in response.json()["detail"]
