@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.responses import NinjaJSONEncoder
 
@@ -307,7 +308,7 @@ def submit(request, payload: RequestIn):
     for line in payload.lines:
         if (line.record is None) == (line.item is None):
             raise RuleViolation(
-                "Each line names either a record or an item barcode.", code="invalid_line"
+                _("Each line names either a record or an item barcode."), code="invalid_line"
             )
         specs.append(services.LineSpec(record_id=line.record, barcode=line.item))
     created = services.submit_request(
@@ -346,7 +347,7 @@ def list_requests(request, params: Query[RequestListParams]):
     if params.mine:
         return [request_out(r, READER) for r in selectors.requests_of_reader(request.auth)]
     if not params.library:
-        raise RuleViolation("Give library= with mine=false.", code="library_required")
+        raise RuleViolation(_("Give library= with mine=false."), code="library_required")
     library = library_by_code(params.library)
     policies.require_staff(request.auth, library)
     return [
@@ -392,9 +393,9 @@ def book_slot(request, request_id: int, payload: SlotIn):
 def slot_ics(request, request_id: int):
     booked, role = selectors.request_for(request.auth, request_id)
     if role not in policies.slot_invitation_roles():
-        raise PermissionDenied("Only the reader and staff see the invitation.")
+        raise PermissionDenied(_("Only the reader and staff see the invitation."))
     if getattr(booked, "slot_booking", None) is None:
-        raise NotFound("This request has no pickup slot booked.", code="no_slot")
+        raise NotFound(_("This request has no pickup slot booked."), code="no_slot")
     response = HttpResponse(slots.ics_for(booked), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="pickup-{booked.pk}.ics"'
     return response
@@ -534,7 +535,11 @@ def create_run(request, lib: str, payload: RunIn):
     if payload.assignee:
         assignee = User.objects.filter(username=payload.assignee).first()
         if assignee is None:
-            raise RuleViolation(f"No user {payload.assignee!r}.", code="invalid_assignee")
+            raise RuleViolation(
+                _("No user %(username)s."),
+                code="invalid_assignee",
+                username=repr(payload.assignee),
+            )
     run = services.create_run(
         library=library,
         by=request.auth,
@@ -553,7 +558,9 @@ def create_run(request, lib: str, payload: RunIn):
 def list_runs(request, lib: str):
     library = library_by_code(lib)
     if not selectors.may_see_runs(request.auth, library):
-        raise PermissionDenied(f"You are not staff or a volunteer of {library.code}.")
+        raise PermissionDenied(
+            _("You are not staff or a volunteer of %(library)s."), library=library.code
+        )
     runs = selectors.runs_visible_to(request.auth, library)
     return [
         run_out(run) for run in runs.prefetch_related("requests").select_related("library")[:200]
@@ -600,5 +607,5 @@ def stats(request, lib: str, params: Query[StatsParams]):
     library = library_by_code(lib)
     policies.require_staff(request.auth, library)
     if params.to < params.from_:
-        raise RuleViolation("'to' is before 'from'.", code="invalid_range")
+        raise RuleViolation(_("'to' is before 'from'."), code="invalid_range")
     return selectors.contactless_stats(library, params.from_, params.to)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from libreach.catalog.models import Item, ItemStatus, Record
 from libreach.consortium.models import Library
@@ -83,14 +83,16 @@ def add(session, *, record_id: int | None = None, item_id: int | None = None) ->
         record = item.record
         if not item.loanable:
             raise RuleViolation(
-                _("Copy %(barcode)s is not for loan.") % {"barcode": item.barcode},
+                _("Copy %(barcode)s is not for loan."),
                 code="item_not_loanable",
+                barcode=item.barcode,
             )
         if item.status != ItemStatus.AVAILABLE:
             raise Conflict(
-                _("Copy %(barcode)s is not available now (%(status)s).")
-                % {"barcode": item.barcode, "status": item.get_status_display()},
+                _("Copy %(barcode)s is not available now (%(status)s)."),
                 code="item_unavailable",
+                barcode=item.barcode,
+                status=item.get_status_display(),
             )
     else:
         record = Record.objects.select_related("library").filter(pk=record_id).first()
@@ -100,21 +102,27 @@ def add(session, *, record_id: int | None = None, item_id: int | None = None) ->
             record=record, status=ItemStatus.AVAILABLE, loanable=True
         ).exists():
             raise Conflict(
-                _("No copy of 《%(title)s》 is available now.") % {"title": record.title},
+                _("No copy of 《%(title)s》 is available now."),
                 code="item_unavailable",
+                title=record.title,
             )
     key = f"i{item.pk}" if item else f"r{record.pk}"
     if any(_key(row) == key for row in rows):
         if item is not None:
-            text = _("Copy %(barcode)s is already in your basket.") % {"barcode": item.barcode}
-        else:
-            text = _("《%(title)s》 is already in your basket.") % {"title": record.title}
-        raise RuleViolation(text, code="duplicate_line")
+            raise RuleViolation(
+                _("Copy %(barcode)s is already in your basket."),
+                code="duplicate_line",
+                barcode=item.barcode,
+            )
+        raise RuleViolation(
+            _("《%(title)s》 is already in your basket."), code="duplicate_line", title=record.title
+        )
     library_code = record.library.code
     if sum(1 for row in rows if row["library"] == library_code) >= MAX_LINES:
         raise RuleViolation(
-            _("At most %(n)d books per request: submit the basket first.") % {"n": MAX_LINES},
+            _("At most %(n)d books per request: submit the basket first."),
             code="too_many_lines",
+            n=MAX_LINES,
         )
     rows.append({"library": library_code, "record": record.pk, "item": item.pk if item else None})
     _save(session, rows)

@@ -5,6 +5,7 @@ buildings a delivery run can serve, and who can take a run."""
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts.models import StaffMembership, StaffRole, User
 from libreach.accounts.selectors import STAFF_ROLES
@@ -52,7 +53,7 @@ def pick_slip(library: Library, slip_id: int) -> PickSlip:
         .first()
     )
     if slip is None:
-        raise NotFound("No such pick slip.", code="pick_slip_not_found")
+        raise NotFound(_("No such pick slip."), code="pick_slip_not_found")
     return slip
 
 

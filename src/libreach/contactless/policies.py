@@ -5,6 +5,8 @@ says which role the caller has."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from libreach.accounts import policies as accounts_policies
 from libreach.accounts.models import StaffRole
 from libreach.accounts.selectors import is_staff_of, roles_at
@@ -30,12 +32,26 @@ def role_for(user, request: BorrowRequest) -> str:
         and request.run.assignee_id == user.pk
     ):
         return VOLUNTEER
-    raise NotFound("No such borrow request.", code="request_not_found")
+    raise NotFound(_("No such borrow request."), code="request_not_found")
+
+
+# The refusal for each action services name, whole sentences so they translate well.
+_MAY_NOT = {
+    "pick": _("You may not pick this request."),
+    "disinfect": _("You may not disinfect this request."),
+    "stage": _("You may not stage this request."),
+    "dispatch": _("You may not dispatch this request."),
+    "hand over": _("You may not hand over this request."),
+    "cancel": _("You may not cancel this request."),
+    "book a slot for": _("You may not book a slot for this request."),
+}
 
 
 def require(role: str, allowed: set[str], action: str) -> None:
     if role not in allowed:
-        raise PermissionDenied(f"You may not {action} this request.")
+        if action in _MAY_NOT:
+            raise PermissionDenied(_MAY_NOT[action])
+        raise PermissionDenied(_("You may not %(action)s this request."), action=action)
 
 
 def require_staff(user, library) -> None:

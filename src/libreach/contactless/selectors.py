@@ -8,6 +8,7 @@ import statistics
 from collections import defaultdict
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts.selectors import is_staff_of, reader_profile
 from libreach.consortium.models import Library, ServicePoint
@@ -49,7 +50,7 @@ def request_for(user, request_id: int) -> tuple[BorrowRequest, str]:
     if request is None:
         if not getattr(user, "is_authenticated", False):
             raise NotAuthenticated()
-        raise NotFound("No such borrow request.", code="request_not_found")
+        raise NotFound(_("No such borrow request."), code="request_not_found")
     return request, role_for(user, request)
 
 
@@ -258,5 +259,5 @@ def run_for(user, run_id: int) -> DeliveryRun:
         .first()
     )
     if run is None or not policies.may_see_run(user, run):
-        raise NotFound("No such delivery run.", code="run_not_found")
+        raise NotFound(_("No such delivery run."), code="run_not_found")
     return run

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from libreach.consortium.models import CalendarException, OpeningHours, ServicePoint
 from libreach.contactless.models import BorrowRequest, SlotBooking
@@ -101,19 +102,24 @@ def slots_on(service_point: ServicePoint, day: dt.date) -> list[Slot]:
 
 def _valid_start(service_point: ServicePoint, slot_start: dt.datetime, at: dt.datetime) -> None:
     if timezone.is_naive(slot_start):
-        raise RuleViolation("Give the slot's start with its time zone offset.", code="invalid_slot")
+        raise RuleViolation(
+            _("Give the slot's start with its time zone offset."), code="invalid_slot"
+        )
     local = timezone.localtime(slot_start)
     if slot_start <= at:
-        raise RuleViolation("That slot has already begun.", code="slot_in_past")
+        raise RuleViolation(_("That slot has already begun."), code="slot_in_past")
     if local.date() > timezone.localdate(at) + dt.timedelta(days=BOOKING_HORIZON_DAYS):
         raise RuleViolation(
-            f"Slots can be booked at most {BOOKING_HORIZON_DAYS} days ahead.",
+            _("Slots can be booked at most %(n)d days ahead."),
             code="slot_too_far",
+            n=BOOKING_HORIZON_DAYS,
         )
     if not any(s.start == local for s in slots_on(service_point, local.date())):
         raise RuleViolation(
-            f"{local:%Y-%m-%d %H:%M} is not the start of a pickup slot at {service_point.name}.",
+            _("%(start)s is not the start of a pickup slot at %(point)s."),
             code="invalid_slot",
+            start=f"{local:%Y-%m-%d %H:%M}",
+            point=service_point.name,
         )
 
 
@@ -124,7 +130,9 @@ def book(*, request: BorrowRequest, slot_start: dt.datetime, at: dt.datetime | N
         service_point = ServicePoint.objects.select_for_update().get(pk=request.service_point_id)
         if not service_point.is_pickup:
             raise RuleViolation(
-                f"{service_point.name} is not a pickup point.", code="not_a_pickup_point"
+                _("%(point)s is not a pickup point."),
+                code="not_a_pickup_point",
+                point=service_point.name,
             )
         _valid_start(service_point, slot_start, at)
         SlotBooking.objects.filter(request=request).delete()
@@ -135,7 +143,7 @@ def book(*, request: BorrowRequest, slot_start: dt.datetime, at: dt.datetime | N
         )
         free = [n for n in range(1, service_point.slot_capacity + 1) if n not in taken]
         if not free:
-            raise Conflict("That pickup slot is full: choose another.", code="slot_full")
+            raise Conflict(_("That pickup slot is full: choose another."), code="slot_full")
         try:
             with transaction.atomic():
                 return SlotBooking.objects.create(
@@ -146,7 +154,9 @@ def book(*, request: BorrowRequest, slot_start: dt.datetime, at: dt.datetime | N
                     booked_at=at,
                 )
         except IntegrityError as exc:
-            raise Conflict("That pickup slot is full: choose another.", code="slot_full") from exc
+            raise Conflict(
+                _("That pickup slot is full: choose another."), code="slot_full"
+            ) from exc
 
 
 def release(request: BorrowRequest) -> None:

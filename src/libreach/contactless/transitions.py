@@ -7,6 +7,8 @@ anything is written.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from libreach.contactless.models import DeliveryRun, LineStatus, Mode, RequestStatus
 from libreach.core.errors import Conflict
 
@@ -103,6 +105,15 @@ LINE_TABLE: tuple[Transition, ...] = (
 )
 
 
+# Who fired it, in the words of a refusal.
+_WHO = {READER: _("reader"), STAFF: _("staff"), VOLUNTEER: _("volunteer"), SYSTEM: _("system")}
+
+
+def _label(choices, value: str):
+    """A state's label, translated when read (the raw value if the table has no label)."""
+    return dict(choices.choices).get(value, value)
+
+
 def find(table, state: str, trigger: str, mode: str) -> Transition | None:
     for row in table:
         if row.state == state and row.trigger == trigger and mode in row.modes:
@@ -115,13 +126,18 @@ def request_next(state: str, trigger: str, mode: str, who: str = SYSTEM) -> str:
     row = find(REQUEST_TABLE, state, trigger, mode)
     if row is None:
         raise Conflict(
-            f"A {mode} request that is {state} cannot take '{trigger}'.",
+            _("A request that is “%(state)s” (%(mode)s) cannot take '%(trigger)s'."),
             code="invalid_transition",
+            state=_label(RequestStatus, state),
+            mode=_label(Mode, mode),
+            trigger=trigger,
         )
     if who not in row.who:
         raise Conflict(
-            f"A request that is {state} can no longer be changed that way by the {who}.",
+            _("A request that is “%(state)s” can no longer be changed that way by the %(who)s."),
             code="invalid_transition",
+            state=_label(RequestStatus, state),
+            who=_WHO.get(who, who),
         )
     return row.next_state
 
@@ -131,7 +147,10 @@ def line_next(state: str, trigger: str, who: str) -> str:
     row = find(LINE_TABLE, state, trigger, Mode.DELIVERY)
     if row is None or who not in row.who:
         raise Conflict(
-            f"A line that is {state} cannot take '{trigger}'.", code="invalid_transition"
+            _("A line that is “%(state)s” cannot take '%(trigger)s'."),
+            code="invalid_transition",
+            state=_label(LineStatus, state),
+            trigger=trigger,
         )
     return row.next_state
 
@@ -171,6 +190,9 @@ def run_next(state: str, trigger: str, who: str) -> str:
     row = find(RUN_TABLE, state, trigger, Mode.DELIVERY)
     if row is None or who not in row.who:
         raise Conflict(
-            f"A delivery run that is {state} cannot take '{trigger}'.", code="invalid_transition"
+            _("A delivery run that is “%(state)s” cannot take '%(trigger)s'."),
+            code="invalid_transition",
+            state=_label(DeliveryRun.Status, state),
+            trigger=trigger,
         )
     return row.next_state

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import secrets
 
+from django.utils.translation import gettext_lazy as _
+
 from libreach.accounts.models import User
 from libreach.catalog.models import Item, ItemStatus
 from libreach.circulation.transitions import Trigger as ItemTrigger
@@ -75,7 +77,7 @@ def _lock_request(request_id: int) -> BorrowRequest:
             .get(pk=request_id)
         )
     except BorrowRequest.DoesNotExist:
-        raise NotFound("No such borrow request.", code="request_not_found") from None
+        raise NotFound(_("No such borrow request."), code="request_not_found") from None
 
 
 def _line(request: BorrowRequest, line_id: int) -> RequestLine:
@@ -86,7 +88,7 @@ def _line(request: BorrowRequest, line_id: int) -> RequestLine:
         .first()
     )
     if line is None:
-        raise NotFound("The request has no such line.", code="line_not_found")
+        raise NotFound(_("The request has no such line."), code="line_not_found")
     return line
 
 

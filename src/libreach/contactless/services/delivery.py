@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts.models import User
 from libreach.catalog.models import Item
@@ -43,8 +44,10 @@ def create_run(
     policies.require_staff(by, library)
     if assignee is not None and not policies.may_deliver(assignee, library):
         raise RuleViolation(
-            f"{assignee} is neither staff nor a volunteer of {library.code}.",
+            _("%(assignee)s is neither staff nor a volunteer of %(library)s."),
             code="invalid_assignee",
+            assignee=str(assignee),
+            library=library.code,
         )
     library = Library.objects.select_for_update().get(pk=library.pk)
     run_date = run_date or timezone.localdate(at)
@@ -55,7 +58,7 @@ def create_run(
         ready = ready.filter(building__code__in=building_codes)
     ids = list(ready.values_list("pk", flat=True))
     if not ids:
-        raise Conflict("No ready delivery request is waiting for a run.", code="nothing_to_run")
+        raise Conflict(_("No ready delivery request is waiting for a run."), code="nothing_to_run")
     last = DeliveryRun.objects.filter(library=library, run_date=run_date).aggregate(
         n=Max("number")
     )["n"]
@@ -75,9 +78,9 @@ def _run_for(request: BorrowRequest, run_id: int | None) -> DeliveryRun | None:
         return request.run
     run = DeliveryRun.objects.select_for_update().filter(pk=run_id).first()
     if run is None or run.library_id != request.library_id:
-        raise NotFound("No such delivery run.", code="run_not_found")
+        raise NotFound(_("No such delivery run."), code="run_not_found")
     if run.status == DeliveryRun.Status.COMPLETED:
-        raise Conflict("That delivery run is completed.", code="run_completed")
+        raise Conflict(_("That delivery run is completed."), code="run_completed")
     return run
 
 
@@ -89,7 +92,7 @@ def dispatch(*, request_id: int, by: User, run_id: int | None = None, at=None) -
     role = role_for(by, request)
     require(role, {STAFF, VOLUNTEER}, "dispatch")
     if role == VOLUNTEER and run_id not in (None, request.run_id):
-        raise PermissionDenied("Volunteers dispatch only with the run given to them.")
+        raise PermissionDenied(_("Volunteers dispatch only with the run given to them."))
     request_next(request.status, Trigger.DISPATCH, request.mode, role)
     run = _run_for(request, run_id)
     for line in request.lines.select_for_update().filter(status=LineStatus.STAGED):
@@ -112,12 +115,12 @@ def dispatch_run(*, run_id: int, by: User, at=None) -> int:
     at = at or timezone.now()
     run = DeliveryRun.objects.select_related("library").filter(pk=run_id).first()
     if run is None or not policies.may_see_run(by, run):
-        raise NotFound("No such delivery run.", code="run_not_found")
+        raise NotFound(_("No such delivery run."), code="run_not_found")
     ids = list(
         run.requests.filter(status=RequestStatus.READY).order_by("pk").values_list("pk", flat=True)
     )
     if not ids:
-        raise Conflict("Nothing in this run is ready to leave.", code="nothing_to_dispatch")
+        raise Conflict(_("Nothing in this run is ready to leave."), code="nothing_to_dispatch")
     for request_id in ids:
         dispatch(request_id=request_id, by=by, run_id=run.pk, at=at)
     return len(ids)

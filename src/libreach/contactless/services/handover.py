@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts.models import User
 from libreach.circulation import services as circulation
@@ -45,11 +46,11 @@ def handover(
     # Typed with a Chinese input method (０１２３), read out with spaces, or not a code at all:
     # compared in one form, refused and never a crash.
     if not normalise.codes_equal(normalise.digits_code(pickup_code), request.pickup_code):
-        raise PermissionDenied("The pickup code does not match.", code="wrong_pickup_code")
+        raise PermissionDenied(_("The pickup code does not match."), code="wrong_pickup_code")
     if request.mode == Mode.PROXY and not id_number_matches(
         proxy_id_number or "", request.proxy_id_hash
     ):
-        raise PermissionDenied("The proxy's ID number does not match.", code="wrong_proxy_id")
+        raise PermissionDenied(_("The proxy's ID number does not match."), code="wrong_proxy_id")
     lines = list(
         request.lines.select_for_update(of=("self",))
         .filter(status=LineStatus.STAGED)

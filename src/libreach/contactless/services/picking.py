@@ -6,6 +6,8 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from libreach.accounts.models import User
 from libreach.catalog.models import Item, ItemStatus
@@ -76,7 +78,9 @@ def mark_found(
     if barcode is not None and barcode.strip():
         typed, barcode = barcode, normalise.barcode(barcode)
         if not barcode:  # only invisible characters: a misread, not "the line's own copy"
-            raise RuleViolation(f"{typed!r} is not a barcode.", code="invalid_barcode")
+            raise RuleViolation(
+                _("%(typed)s is not a barcode."), code="invalid_barcode", typed=repr(typed)
+            )
     else:
         barcode = None
     request = _staff_request(request_id, by, "pick")
@@ -86,8 +90,10 @@ def mark_found(
     if barcode and barcode != line.item.barcode:
         if line.level == RequestLine.Level.ITEM:
             raise RuleViolation(
-                f"This line asks for copy {line.item.barcode}, not {barcode}.",
+                _("This line asks for copy %(wanted)s, not %(barcode)s."),
                 code="wrong_copy",
+                wanted=line.item.barcode,
+                barcode=barcode,
             )
         other = (
             Item.objects.select_for_update()
@@ -96,10 +102,15 @@ def mark_found(
         )
         if other is None or other.record_id != line.record_id:
             raise RuleViolation(
-                f"{barcode} is not a copy of 《{line.record.title}》 here.", code="wrong_copy"
+                _("%(barcode)s is not a copy of 《%(title)s》 here."),
+                code="wrong_copy",
+                barcode=barcode,
+                title=line.record.title,
             )
         if other.status != ItemStatus.AVAILABLE or not other.loanable:
-            raise Conflict(f"Copy {barcode} is not available.", code="item_unavailable")
+            raise Conflict(
+                _("Copy %(barcode)s is not available."), code="item_unavailable", barcode=barcode
+            )
         _release_item(line)
         line.item = other
     apply_to_item(Item.objects.select_for_update().get(pk=line.item_id), ItemTrigger.PICK)
@@ -114,7 +125,9 @@ def mark_found(
 def mark_not_found(*, request_id: int, line_id: int, by: User, reason: str, at=None) -> RequestLine:
     at = at or timezone.now()
     if reason not in NotFoundReason.values:
-        raise RuleViolation(f"Unknown reason {reason!r}.", code="invalid_reason")
+        raise RuleViolation(
+            _("Unknown reason %(reason)s."), code="invalid_reason", reason=repr(reason)
+        )
     request = _staff_request(request_id, by, "pick")
     line = _line(request, line_id)
     not_found = line_next(line.status, LineTrigger.NOT_FOUND, STAFF)
@@ -137,14 +150,18 @@ def disinfect(*, request_id: int, by: User, method: str, minutes: int, at=None) 
     """Log how the found books were disinfected; their lines become `disinfected`."""
     at = at or timezone.now()
     if method not in DisinfectionMethod.values:
-        raise RuleViolation(f"Unknown method {method!r}.", code="invalid_method")
+        raise RuleViolation(
+            _("Unknown method %(method)s."), code="invalid_method", method=repr(method)
+        )
     if not 1 <= minutes <= 24 * 60 * 14:
-        raise RuleViolation("Minutes must be between 1 and 20160.", code="invalid_minutes")
+        raise RuleViolation(_("Minutes must be between 1 and 20160."), code="invalid_minutes")
     request = _staff_request(request_id, by, "disinfect")
     request_next(request.status, Trigger.DISINFECT, request.mode, STAFF)
     found = list(request.lines.select_for_update().filter(status=LineStatus.FOUND))
     if not found:
-        raise Conflict("No found book is waiting to be disinfected.", code="nothing_to_disinfect")
+        raise Conflict(
+            _("No found book is waiting to be disinfected."), code="nothing_to_disinfect"
+        )
     for line in found:
         line.status = line_next(line.status, LineTrigger.DISINFECT, STAFF)
         line.save(update_fields=["status"])
@@ -173,8 +190,13 @@ def stage(*, request_id: int, by: User, shelf_slot: str | None = None, at=None) 
     waiting = [line for line in lines if line.status == LineStatus.REQUESTED]
     if waiting:
         raise Conflict(
-            f"{len(waiting)} book(s) of this request are still to be picked.",
+            ngettext_lazy(
+                "%(n)d book of this request is still to be picked.",
+                "%(n)d books of this request are still to be picked.",
+                "n",
+            ),
             code="lines_unresolved",
+            n=len(waiting),
         )
     found = [line for line in lines if line.status in (LineStatus.FOUND, LineStatus.DISINFECTED)]
     requires = (
@@ -184,7 +206,7 @@ def stage(*, request_id: int, by: User, shelf_slot: str | None = None, at=None) 
     )
     if requires and any(line.status == LineStatus.FOUND for line in found):
         raise RuleViolation(
-            "This library disinfects every book before staging: record the disinfection first.",
+            _("This library disinfects every book before staging: record the disinfection first."),
             code="disinfection_required",
         )
     for line in found:
@@ -216,7 +238,9 @@ def print_pick_slip(
     Library.objects.select_for_update().get(pk=library.pk)
     line_ids = [row["line"] for row in pick_list_lines(library, service_point, unprinted=True)]
     if not line_ids:
-        raise Conflict("Every line to pick is already on a printed slip.", code="nothing_to_print")
+        raise Conflict(
+            _("Every line to pick is already on a printed slip."), code="nothing_to_print"
+        )
     slip = PickSlip.objects.create(
         library=library, service_point=service_point, printed_by=by, printed_at=at
     )

@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts.models import User
 from libreach.catalog.models import Item, ItemStatus
@@ -34,12 +35,19 @@ def check_in_returned(
         .first()
     )
     if item is None:
-        raise NotFound(f"Library {library.code} has no item {barcode!r}.", code="item_not_found")
+        raise NotFound(
+            _("Library %(library)s has no item %(barcode)s."),
+            code="item_not_found",
+            library=library.code,
+            barcode=repr(barcode),
+        )
     # A copy out with an open request travels with it: only its handover ends that.
     held = RequestLine.objects.filter(item=item, status__in=HOLDING_LINE_STATES).exists()
     if item.status != ItemStatus.IN_TRANSIT or held:
         raise Conflict(
-            f"Item {item.barcode} is not waiting to be checked in.", code="not_awaiting_return"
+            _("Item %(barcode)s is not waiting to be checked in."),
+            code="not_awaiting_return",
+            barcode=item.barcode,
         )
     hours = circulation_selectors.quarantine_hours(library)
     apply_to_item(

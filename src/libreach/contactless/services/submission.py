@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts.models import ReaderProfile, User
 from libreach.catalog.models import Item, ItemStatus, Record
@@ -78,7 +79,7 @@ def _validate_place(
 ) -> tuple:
     building = service_point = None
     if mode not in Mode.values:
-        raise RuleViolation(f"Unknown mode {mode!r}.", code="invalid_mode")
+        raise RuleViolation(_("Unknown mode %(mode)s."), code="invalid_mode", mode=repr(mode))
     if mode == Mode.DELIVERY:
         if building_code:
             building = building_by_code(library, building_code)
@@ -86,7 +87,7 @@ def _validate_place(
             building = reader.building
         else:
             raise RuleViolation(
-                "Say which building to deliver to: your card has none at this library.",
+                _("Say which building to deliver to: your card has none at this library."),
                 code="building_required",
             )
         # Delivery requests are staged at the library's first service point.
@@ -97,27 +98,30 @@ def _validate_place(
         )
         if service_point is None:
             raise RuleViolation(
-                f"Library {library.code} has no service point to stage deliveries at.",
+                _("Library %(library)s has no service point to stage deliveries at."),
                 code="no_service_point",
+                library=library.code,
             )
     else:
         if not service_point_code:
             raise RuleViolation(
-                "Choose the service point to pick the books up at.",
+                _("Choose the service point to pick the books up at."),
                 code="service_point_required",
             )
         service_point = service_point_by_code(library, service_point_code)
         if not service_point.is_pickup:
             raise RuleViolation(
-                f"{service_point.name} is not a pickup point.", code="not_a_pickup_point"
+                _("%(point)s is not a pickup point."),
+                code="not_a_pickup_point",
+                point=service_point.name,
             )
     if mode == Mode.PROXY:
         if proxy is None or not proxy.name.strip() or len("".join(proxy.id_number.split())) < 4:
             raise RuleViolation(
-                "A proxy pickup needs the proxy's name and ID number.", code="proxy_required"
+                _("A proxy pickup needs the proxy's name and ID number."), code="proxy_required"
             )
     elif proxy is not None:
-        raise RuleViolation("Only a proxy pickup names a proxy.", code="proxy_not_allowed")
+        raise RuleViolation(_("Only a proxy pickup names a proxy."), code="proxy_not_allowed")
     return building, service_point
 
 
@@ -138,9 +142,11 @@ def _plan_lines(library: Library, specs: list[LineSpec]) -> list[_Line]:
     except availability, which `_take_copies` checks under the lock.
     """
     if not specs:
-        raise RuleViolation("A request needs at least one book.", code="no_lines")
+        raise RuleViolation(_("A request needs at least one book."), code="no_lines")
     if len(specs) > MAX_LINES:
-        raise RuleViolation(f"At most {MAX_LINES} books per request.", code="too_many_lines")
+        raise RuleViolation(
+            _("At most %(n)d books per request."), code="too_many_lines", n=MAX_LINES
+        )
     barcodes = [s.barcode for s in specs if s.barcode]
     record_ids = [s.record_id for s in specs if s.record_id is not None and not s.barcode]
     items_by_barcode = {
@@ -158,28 +164,41 @@ def _plan_lines(library: Library, specs: list[LineSpec]) -> list[_Line]:
             item = items_by_barcode.get(spec.barcode)
             if item is None:
                 raise NotFound(
-                    f"Library {library.code} has no item {spec.barcode!r}.",
+                    _("Library %(library)s has no item %(barcode)s."),
                     code="item_not_found",
+                    library=library.code,
+                    barcode=repr(spec.barcode),
                 )
             if not item.loanable:
                 raise RuleViolation(
-                    f"Item {item.barcode} is not for loan.", code="item_not_loanable"
+                    _("Item %(barcode)s is not for loan."),
+                    code="item_not_loanable",
+                    barcode=item.barcode,
                 )
             record, level = item.record, RequestLine.Level.ITEM
         else:
             record = records.get(spec.record_id)
             if record is None:
                 raise NotFound(
-                    f"Library {library.code} has no record {spec.record_id}.",
+                    _("Library %(library)s has no record %(id)s."),
                     code="record_not_found",
+                    library=library.code,
+                    id=spec.record_id,
                 )
             item, level = None, RequestLine.Level.RECORD
         seen = seen_items if item is not None else seen_records
         key = item.pk if item is not None else record.pk
         if key in seen:
-            what = f"Copy {item.barcode}" if item is not None else f"《{record.title}》"
+            if item is not None:
+                raise RuleViolation(
+                    _("Copy %(barcode)s is asked for twice in this request."),
+                    code="duplicate_line",
+                    barcode=item.barcode,
+                )
             raise RuleViolation(
-                f"{what} is asked for twice in this request.", code="duplicate_line"
+                _("《%(title)s》 is asked for twice in this request."),
+                code="duplicate_line",
+                title=record.title,
             )
         seen.add(key)
         planned.append(_Line(level, record, item))
@@ -207,8 +226,10 @@ def _take_copies(planned: list[_Line]) -> list[Item]:
             item = by_pk[line.item.pk]
             if item.status != ItemStatus.AVAILABLE:
                 raise Conflict(
-                    f"Item {item.barcode} is {item.get_status_display()}, not available now.",
+                    _("Item %(barcode)s is %(status)s, not available now."),
                     code="item_unavailable",
+                    barcode=item.barcode,
+                    status=item.get_status_display(),
                 )
         else:
             item = next(
@@ -224,8 +245,9 @@ def _take_copies(planned: list[_Line]) -> list[Item]:
             )
             if item is None:
                 raise Conflict(
-                    f"No copy of 《{line.record.title}》 is available now.",
+                    _("No copy of 《%(title)s》 is available now."),
                     code="item_unavailable",
+                    title=line.record.title,
                 )
         taken.add(item.pk)
         copies.append(item)
@@ -250,8 +272,9 @@ def _check_limits(reader: ReaderProfile, policy, planned: list[_Line], copies: l
     )
     if len(loans) + len(held) + len(planned) > policy.max_open_loans:
         raise RuleViolation(
-            f"Loans and requested books together may not exceed {policy.max_open_loans}.",
+            _("Loans and requested books together may not exceed %(n)d."),
             code="too_many_loans",
+            n=policy.max_open_loans,
         )
     held_items = {item for _, _, item in held} | {item for item, _ in loans}
     held_records = {rec for level, rec, _ in held if level == RequestLine.Level.RECORD}
@@ -263,8 +286,9 @@ def _check_limits(reader: ReaderProfile, policy, planned: list[_Line], copies: l
             twice = line.record.pk in held_records or line.record.pk in loan_records
         if twice:
             raise RuleViolation(
-                f"You already have 《{line.record.title}》 on loan or requested.",
+                _("You already have 《%(title)s》 on loan or requested."),
                 code="duplicate_line",
+                title=line.record.title,
             )
 
 
@@ -292,7 +316,7 @@ def submit_request(
         raise NotAuthenticated()
     reader = ReaderProfile.objects.select_related("building").filter(user=user).first()
     if reader is None:
-        raise PermissionDenied("Only a reader with a library card can request books.")
+        raise PermissionDenied(_("Only a reader with a library card can request books."))
     building, service_point = _validate_place(
         library=library,
         reader=reader,
@@ -302,7 +326,7 @@ def submit_request(
         proxy=proxy,
     )
     if slot_start is not None and mode not in PICKUP_MODES:
-        raise RuleViolation("Only a pickup books a slot.", code="slot_not_allowed")
+        raise RuleViolation(_("Only a pickup books a slot."), code="slot_not_allowed")
     planned = _plan_lines(library, lines)
     policy = circulation_selectors.policy_for(library, reader.reader_type)
     proxy_hash = hash_id_number(proxy.id_number) if proxy is not None else ""
@@ -334,7 +358,7 @@ def submit_request(
             pk__in=[c.pk for c in copies], status=ItemStatus.AVAILABLE
         ).update(status=requested, quarantine_until=None, updated_at=at)
         if moved != len(copies):
-            raise Conflict("A requested copy was just taken.", code="item_unavailable")
+            raise Conflict(_("A requested copy was just taken."), code="item_unavailable")
         # No savepoint: a clash ends the whole submission, which rolls back.
         try:
             RequestLine.objects.bulk_create(
@@ -348,7 +372,7 @@ def submit_request(
                 for position, (line, copy) in enumerate(zip(planned, copies, strict=True), 1)
             )
         except IntegrityError as exc:  # one_holding_line_per_item: another request won
-            raise Conflict("A requested copy was just taken.", code="item_unavailable") from exc
+            raise Conflict(_("A requested copy was just taken."), code="item_unavailable") from exc
         _event(request, "submitted", user, at)
         if slot_start is not None:
             slots.book(request=request, slot_start=slot_start, at=at)
@@ -369,9 +393,13 @@ def book_slot(*, request_id: int, by: User, slot_start: dt.datetime, at: dt.date
     request = _lock_request(request_id)
     require(role_for(by, request), {READER, STAFF}, "book a slot for")
     if request.mode not in PICKUP_MODES:
-        raise RuleViolation("Only a pickup books a slot.", code="slot_not_allowed")
+        raise RuleViolation(_("Only a pickup books a slot."), code="slot_not_allowed")
     if request.status not in OPEN_REQUEST_STATES:
-        raise Conflict(f"A request that is {request.status} needs no slot.", code="request_closed")
+        raise Conflict(
+            _("A request that is “%(status)s” needs no slot."),
+            code="request_closed",
+            status=request.get_status_display(),
+        )
     booking = slots.book(request=request, slot_start=slot_start, at=at)
     _event(request, "slot_booked", by, at, slot_start=timezone.localtime(slot_start).isoformat())
     return booking
