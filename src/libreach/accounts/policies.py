@@ -24,10 +24,12 @@ from libreach.consortium.policies import (
 from libreach.core.errors import PermissionDenied
 
 __all__ = [
+    "DESK_ROLES",
     "STAFF_ROLES",
     "SYSTEM",
     "Actor",
     "can_add_staff",
+    "can_open_desk_page",
     "can_manage_readers",
     "is_consortium_admin",
     "is_signed_in",
@@ -56,6 +58,18 @@ def is_staff_of(
 ) -> bool:
     """Holds one of `roles` at `library` (by default a staff role), or is a consortium admin."""
     return is_consortium_admin(user) or bool(roles_at(user, library) & set(roles))
+
+
+# Who gets through the desk's door: the staff roles and volunteers; each page then
+# decides what a volunteer sees (only the delivery runs given to them).
+DESK_ROLES = STAFF_ROLES | {StaffRole.VOLUNTEER}
+
+
+def can_open_desk_page(
+    user: Actor, library: Library, roles: frozenset[str] | set[str] = STAFF_ROLES
+) -> bool:
+    """A desk page of `library` open to `roles` (by default the staff roles)."""
+    return is_signed_in(user) and is_staff_of(user, library, roles)
 
 
 def is_volunteer_at(user: Actor, library: Library) -> bool:

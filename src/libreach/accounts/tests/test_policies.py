@@ -82,3 +82,17 @@ def test_a_refused_import_reads_no_row(consortium):
     with pytest.raises(PermissionDenied):
         services.import_readers(library=consortium.lib, rows=rows, by=consortium.other_staff)
     assert next(rows)[0] == 2
+
+
+def test_who_opens_a_desk_page(consortium):
+    def opens(roles):
+        return {
+            name
+            for name in ("anonymous", "reader", "other_reader", "staff", "other_staff")
+            + ("volunteer", "library_admin", "consortium_admin")
+            if policies.can_open_desk_page(consortium.actor(name), consortium.lib, roles)
+        }
+
+    assert opens(policies.STAFF_ROLES) == STAFF
+    assert opens(policies.DESK_ROLES) == STAFF | {"volunteer"}
+    assert policies.can_open_desk_page(policies.SYSTEM, consortium.lib)
