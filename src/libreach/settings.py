@@ -183,8 +183,9 @@ def _database() -> dict:
         # Django's backend with fair turns for the writers of one process (see there).
         db["ENGINE"] = "libreach.db.sqlite"
         db["OPTIONS"] = {
-            # IMMEDIATE takes the write lock at BEGIN, so two writers queue up instead
-            # of failing with "database is locked" when one upgrades a read lock.
+            # Writers never fail with "database is locked" when one upgrades a read lock:
+            # libreach.db.sqlite takes the writers' lock before a transaction's first write
+            # (read-only transactions never queue) and begins it IMMEDIATE then.
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
             "init_command": (

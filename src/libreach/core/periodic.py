@@ -10,8 +10,9 @@ An app registers its jobs when Django starts (in its AppConfig.ready):
 calls `enqueue_due()` every round: a job whose interval has passed since it was last
 enqueued is put on the task queue (run_periodic_job below) and its row stamped, in
 one transaction holding that row's lock. On PostgreSQL a second worker skips the locked
-row (skip_locked) and sees the new stamp next round; on SQLite the IMMEDIATE transaction
-mode (settings) serialises the two workers. Either way a job is enqueued once.
+row (skip_locked) and sees the new stamp next round; on SQLite the writers' lock, taken
+at that select_for_update (libreach.db.sqlite), serialises the two workers. Either way
+a job is enqueued once.
 """
 
 from __future__ import annotations

@@ -116,7 +116,7 @@ def _validate_place(
                 point=service_point.name,
             )
     if mode == Mode.PROXY:
-        if proxy is None or not proxy.name.strip() or len("".join(proxy.id_number.split())) < 4:
+        if proxy is None or not proxy.name.strip() or len(_normalise_id(proxy.id_number)) < 4:
             raise RuleViolation(
                 _("A proxy pickup needs the proxy's name and ID number."), code="proxy_required"
             )

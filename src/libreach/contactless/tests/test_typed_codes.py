@@ -180,3 +180,24 @@ def test_a_card_number_typed_in_full_width_signs_in(consortium, typed):
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize(
+    "typed", ["\u200b\u200b\u200b\u200b\u200b", "１２\u200b３", "\u3000 \u3000 "]
+)
+def test_a_proxy_id_number_of_fewer_than_four_visible_characters_is_refused(shelf, typed):
+    reader = ApiClient(shelf.reader)
+    before = db_fingerprint()
+    response = reader.post(
+        "/api/v1/borrow-requests",
+        {
+            "library": "PKU",
+            "mode": "proxy",
+            "service_point": "MAIN",
+            "proxy": {"name": "王五", "id_number": typed},
+            "lines": [{"record": shelf.record("红楼梦").pk}],
+        },
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["error"] in ("proxy_required", "invalid")
+    assert db_fingerprint() == before
