@@ -18,7 +18,9 @@ transactional database: data a test creates is committed and visible to the serv
 Any JavaScript error, console error or request to another host fails the test (a test
 that expects one takes it out of the `browser_problems` list).
 `screenshot(page, name)` saves test-artifacts/screenshots/<test>-<name>.png; a failing
-test leaves <test>-FAILED-<fixture>.png there too.
+test leaves <test>-FAILED-<fixture>.png there too. `check_layout(page, name)` asserts the
+page fits the screen with big enough tap targets and saves its screenshot;
+`sign_in(page, username)` sends the sign-in form as the tests' users do.
 
 Without Chromium or Playwright the tests are skipped with the reason, except under
 CI=true, where they fail: a CI run must not pass by skipping its browser tests.
@@ -42,6 +44,8 @@ try:  # for the tests: `from libreach.testing.browser import Page, expect`
     from playwright.sync_api import Page, expect
 except ImportError:  # the `browser` fixture then skips, or fails under CI=true, saying why
     Page = expect = None
+
+from libreach.testing.fixtures import PASSWORD
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage
@@ -257,3 +261,18 @@ def assert_tap_targets_are_big_enough(page: Page, selector: str = TAP_TARGETS) -
         selector,
     )
     assert not small, f"tap targets under 44x44 px: {small}"
+
+
+def check_layout(page: Page, name: str, targets: str = TAP_TARGETS) -> None:
+    """The page fits the screen, its tap targets are big enough, and it is saved as `name`."""
+    assert_fits_the_screen(page)
+    assert_tap_targets_are_big_enough(page, targets)
+    screenshot(page, name)
+
+
+def sign_in(page: Page, username: str, password: str = PASSWORD, next_path: str = "") -> None:
+    """Send the sign-in page's form; the caller expects what follows (a page, or a refusal)."""
+    page.goto(f"/accounts/login/?next={next_path}" if next_path else "/accounts/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("main").get_by_role("button", name="登录").click()

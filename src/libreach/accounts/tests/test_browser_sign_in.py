@@ -2,23 +2,14 @@
 
 import pytest
 
-from libreach.testing.browser import (
-    Page,
-    assert_fits_the_screen,
-    assert_tap_targets_are_big_enough,
-    expect,
-    screenshot,
-)
+from libreach.testing.browser import Page, check_layout, expect, sign_in
 from libreach.testing.fixtures import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
 def try_to_sign_in(page: Page, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill("2020000001")
-    page.locator("#id_password").fill(password)
-    page.get_by_role("main").get_by_role("button", name="登录").click()
+    sign_in(page, "2020000001", password)
 
 
 def test_locked_out_reader_is_told_to_wait_in_chinese(
@@ -30,9 +21,7 @@ def test_locked_out_reader_is_told_to_wait_in_chinese(
     try_to_sign_in(phone_page, "wrong-password")
     expect(phone_page.get_by_role("heading", name="尝试次数过多")).to_be_visible()
     expect(phone_page.get_by_role("alert")).to_contain_text("请等待 15 分钟后再试")
-    assert_fits_the_screen(phone_page)
-    assert_tap_targets_are_big_enough(phone_page)
-    screenshot(phone_page, "locked-out")
+    check_layout(phone_page, "locked-out")
 
     # The right password changes nothing until the wait is over.
     try_to_sign_in(phone_page, PASSWORD)

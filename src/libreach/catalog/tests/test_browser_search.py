@@ -11,6 +11,7 @@ from libreach.testing.browser import (
     Page,
     assert_fits_the_screen,
     assert_tap_targets_are_big_enough,
+    check_layout,
     expect,
     screenshot,
 )
@@ -37,9 +38,7 @@ def search_for_hongloumeng(page: Page) -> None:
     page.goto("/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.get_by_role("heading", name="检索馆藏")).to_be_visible()
-    assert_fits_the_screen(page)
-    assert_tap_targets_are_big_enough(page)
-    screenshot(page, "home")
+    check_layout(page, "home")
 
     page.get_by_role("searchbox").fill("红楼")
     page.get_by_role("button", name="检索").click()
@@ -52,9 +51,7 @@ def search_for_hongloumeng(page: Page) -> None:
     expect(first).to_contain_text("I242.4/1")
     expect(first).to_contain_text("北京大学图书馆")
     expect(first.locator(".availability")).to_have_text("共 3 册，2 册可借")
-    assert_fits_the_screen(page)
-    assert_tap_targets_are_big_enough(page)
-    screenshot(page, "results")
+    check_layout(page, "results")
 
     first.get_by_role("link", name="红楼梦", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("红楼梦")
@@ -64,9 +61,7 @@ def search_for_hongloumeng(page: Page) -> None:
     expect(page.locator(".badge--available")).to_have_count(2)
     expect(page.locator(".badge--on_loan")).to_have_text("借出")
     expect(page.locator(".holdings .availability")).to_have_text("共 3 册，2 册可借")
-    assert_fits_the_screen(page)
-    assert_tap_targets_are_big_enough(page)
-    screenshot(page, "record")
+    check_layout(page, "record")
 
 
 def back_to_the_results(page: Page) -> None:
@@ -121,9 +116,7 @@ def test_reader_switches_to_english(phone_page, hongloumeng):
     expect(first).to_contain_text("Call number")
     expect(first).to_contain_text("Peking University Library")
     expect(first.locator(".availability")).to_have_text("2 of 3 available")
-    assert_fits_the_screen(page)
-    assert_tap_targets_are_big_enough(page)
-    screenshot(page, "results-en")
+    check_layout(page, "results-en")
 
     first.get_by_role("link", name="红楼梦", exact=True).click()
     expect(page.get_by_role("heading", name="Holdings")).to_be_visible()
@@ -142,9 +135,7 @@ def test_reader_signs_in_with_the_card_number(phone_page, consortium):
     page.goto("/")
     page.get_by_role("link", name="登录").click()
     expect(page.get_by_role("heading", name="登录")).to_be_visible()
-    assert_fits_the_screen(page)
-    assert_tap_targets_are_big_enough(page)
-    screenshot(page, "login")
+    check_layout(page, "login")
     page.get_by_label("读者证号或用户名").fill("2020000001")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("main").get_by_role("button", name="登录").click()

@@ -8,14 +8,7 @@ from django.utils import timezone
 from libreach.circulation import services
 from libreach.circulation.models import BulkExtension, Loan
 from libreach.consortium.models import Closure
-from libreach.testing.browser import (
-    Page,
-    assert_fits_the_screen,
-    assert_tap_targets_are_big_enough,
-    expect,
-    screenshot,
-)
-from libreach.testing.fixtures import PASSWORD
+from libreach.testing.browser import Page, check_layout, expect, sign_in
 
 pytestmark = pytest.mark.browser
 D = dt.timedelta
@@ -23,18 +16,9 @@ D = dt.timedelta
 OUR_TARGETS = ".circ a, .circ button, .circ input, .circ select, .circ .check"
 
 
-def sign_in(page: Page, next_path: str) -> None:
-    page.goto(f"/accounts/login/?next={next_path}")
-    page.locator("#id_username").fill("pku-circ")
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="登录").click()
+def sign_in_at_the_desk(page: Page, next_path: str) -> None:
+    sign_in(page, "pku-circ", next_path=next_path)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-
-
-def check_layout(page: Page, name: str) -> None:
-    assert_fits_the_screen(page)
-    assert_tap_targets_are_big_enough(page, OUR_TARGETS)
-    screenshot(page, name)
 
 
 @pytest.mark.parametrize("device", ["phone_page", "desktop_page"])
@@ -46,9 +30,9 @@ def test_declare_a_closure_and_extend_loans(request, device, live_server, circ):
         loan = services.checkout(item=item, reader=circ.reader)
         Loan.objects.filter(pk=loan.pk).update(due_date=today + D(days))
 
-    sign_in(page, "/desk/PKU/closures/")
+    sign_in_at_the_desk(page, "/desk/PKU/closures/")
     expect(page.get_by_role("heading", level=1)).to_have_text("闭馆与延期")
-    check_layout(page, "closures-empty")
+    check_layout(page, "closures-empty", OUR_TARGETS)
 
     page.get_by_label("闭馆首日").fill(str(today + D(1)))
     page.get_by_label("闭馆末日").fill(str(today + D(5)))
@@ -64,13 +48,13 @@ def test_declare_a_closure_and_extend_loans(request, device, live_server, circ):
     page.get_by_role("button", name="预览").click()
     expect(page.locator(".circ-preview")).to_contain_text("将延期 2 笔借阅")
     assert not BulkExtension.objects.exists()
-    check_layout(page, "extension-preview")
+    check_layout(page, "extension-preview", OUR_TARGETS)
 
     page.get_by_role("button", name="执行延期").click()
     expect(page.get_by_role("status").first).to_contain_text("已延期 2 笔借阅")
     expect(page.locator(".circ-log")).to_contain_text("2 笔借阅")
     assert BulkExtension.objects.get().count == 2
-    check_layout(page, "extension-applied")
+    check_layout(page, "extension-applied", OUR_TARGETS)
 
     page.get_by_role("button", name="取消闭馆").click()
     expect(page.locator(".circ-list")).to_contain_text("已取消")
@@ -82,10 +66,10 @@ def test_quarantine_board_on_a_phone(phone_page, circ):
         services.checkout(item=item, reader=circ.reader)
         services.checkin(item=item, at_library=circ.lib)
     page = phone_page
-    sign_in(page, "/desk/PKU/quarantine/")
+    sign_in_at_the_desk(page, "/desk/PKU/quarantine/")
     expect(page.locator(".circ")).to_contain_text("72 小时")
     expect(page.locator(".circ-table")).to_contain_text("鲁迅全集")
-    check_layout(page, "quarantine")
+    check_layout(page, "quarantine", OUR_TARGETS)
     page.get_by_role("button", name="立即解除隔离").first.click()
     expect(page.get_by_role("status").first).to_contain_text("已归架")
     assert page.get_by_role("button", name="立即解除隔离").count() == 1

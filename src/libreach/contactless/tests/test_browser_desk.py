@@ -12,22 +12,19 @@ from libreach.contactless.models import BorrowRequest, PickSlip, RequestStatus
 from libreach.testing.browser import (
     Page,
     assert_fits_the_screen,
-    assert_tap_targets_are_big_enough,
+    check_layout,
     expect,
     screenshot,
+    sign_in,
 )
-from libreach.testing.fixtures import PASSWORD
 
 pytestmark = pytest.mark.browser
 # The desk menu and the site header answer for themselves; these are the pages' controls.
 OUR_TARGETS = ".desk-main a, .desk-main button, .desk-main input, .desk-main select"
 
 
-def sign_in(page: Page, next_path: str, username: str = "pku-circ") -> None:
-    page.goto(f"/accounts/login/?next={next_path}")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="登录").click()
+def sign_in_at_the_desk(page: Page, next_path: str, username: str = "pku-circ") -> None:
+    sign_in(page, username, next_path=next_path)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
@@ -55,7 +52,7 @@ def test_staff_pick_disinfect_stage_run_dispatch_hand_over_then_stats(
     )
     first, second = request.lines.order_by("position")
 
-    sign_in(page, "/desk/PKU/pick-list/")
+    sign_in_at_the_desk(page, "/desk/PKU/pick-list/")
     expect(page.get_by_role("heading", level=1)).to_have_text("找书单")
     rows = page.locator("table.picklist tbody tr")
     expect(rows).to_have_count(2)
@@ -167,11 +164,9 @@ def test_pick_list_and_handover_on_a_phone(phone_page, live_server, shelf):
     )
 
     # The pick list works at phone width too: each line a card with its buttons.
-    sign_in(page, "/desk/PKU/pick-list/")
+    sign_in_at_the_desk(page, "/desk/PKU/pick-list/")
     expect(page.locator("table.picklist tbody tr")).to_have_count(1)
-    assert_fits_the_screen(page)
-    assert_tap_targets_are_big_enough(page, OUR_TARGETS)
-    screenshot(page, "pick-list")
+    check_layout(page, "pick-list", OUR_TARGETS)
 
     page.goto("/desk/PKU/handover/")
     page.get_by_label("申请号或扫描的二维码").fill(
@@ -180,9 +175,7 @@ def test_pick_list_and_handover_on_a_phone(phone_page, live_server, shelf):
     page.get_by_role("button", name="查找").click()
     expect(page.get_by_label("取书码")).to_have_value(request.pickup_code)
     expect(page.get_by_text("末四位 1234")).to_be_visible()
-    assert_fits_the_screen(page)
-    assert_tap_targets_are_big_enough(page, OUR_TARGETS)
-    screenshot(page, "handover-proxy")
+    check_layout(page, "handover-proxy", OUR_TARGETS)
     page.get_by_label("王五 的证件号").fill("110101199001011234")
     page.get_by_role("button", name="交付并借出").click()
     expect(page.locator("table.loans tbody tr")).to_have_count(1)

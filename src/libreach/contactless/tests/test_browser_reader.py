@@ -16,29 +16,13 @@ from django.utils import timezone
 from libreach.consortium import services as consortium_services
 from libreach.contactless.models import BorrowRequest, RequestStatus
 from libreach.contactless.tests.conftest import DAY, TZ
-from libreach.testing.browser import (
-    Page,
-    assert_fits_the_screen,
-    assert_tap_targets_are_big_enough,
-    expect,
-    screenshot,
-)
-from libreach.testing.fixtures import PASSWORD
+from libreach.testing.browser import Page, check_layout, expect, sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def check_layout(page: Page, name: str) -> None:
-    assert_fits_the_screen(page)
-    assert_tap_targets_are_big_enough(page)
-    screenshot(page, name)
-
-
 def sign_in_as_the_reader(page: Page) -> None:
-    page.goto("/accounts/login/?next=/")
-    page.locator("#id_username").fill("2020000001")
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="登录").click()
+    sign_in(page, "2020000001", next_path="/")
     expect(page.get_by_role("link", name="借书篮 (0)")).to_be_visible()
 
 
