@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import platform
 import resource
+import secrets
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -32,6 +33,34 @@ def timed() -> Iterator[Timing]:
     finally:
         timing.wall = time.perf_counter() - wall
         timing.cpu = time.process_time() - cpu
+
+
+def api_tokens(users, expires) -> list[str]:
+    """A bearer token for each user, stored hashed as the token route stores it (Django set up)."""
+    from libreach.accounts.models import ApiToken
+    from libreach.accounts.selectors import hash_token
+
+    tokens = [secrets.token_urlsafe(32) for _ in users]
+    ApiToken.objects.bulk_create(
+        ApiToken(user=user, key_hash=hash_token(token), expires_at=expires)
+        for user, token in zip(users, tokens, strict=True)
+    )
+    return tokens
+
+
+def circulation_staff_tokens(library, prefix: str, count: int, password: str, expires) -> list[str]:
+    """Tokens of `count` circulation staff of `library`, named <prefix>0, <prefix>1, ..."""
+    from libreach.accounts import services as account_services
+    from libreach.accounts.models import StaffRole
+
+    staff = [
+        account_services.create_staff(
+            library=library, username=f"{prefix}{n}", password=password,
+            name=f"流通馆员{n}", role=StaffRole.CIRCULATION,
+        ).user
+        for n in range(count)
+    ]  # fmt: skip
+    return api_tokens(staff, expires)
 
 
 def peak_rss_mib(children: bool = False) -> float:

@@ -51,7 +51,14 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from _common import figure, machine, peak_rss_mib, timed  # noqa: E402
+from _common import (  # noqa: E402
+    api_tokens,
+    circulation_staff_tokens,
+    figure,
+    machine,
+    peak_rss_mib,
+    timed,
+)
 
 RESULTS = BENCH / "results"
 DB = RESULTS / "contactless.sqlite3"
@@ -93,15 +100,13 @@ def setup_django() -> None:
 def build_library(readers: int, rng: random.Random) -> dict:
     """The library, its catalogue, readers with tokens, staff; returns what clients need."""
     import datetime as dt
-    import secrets
 
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
     from django.utils import timezone
 
     from libreach.accounts import services as account_services
-    from libreach.accounts.models import ApiToken, ReaderProfile, StaffRole, User
-    from libreach.accounts.selectors import hash_token
+    from libreach.accounts.models import ReaderProfile, StaffRole, User
     from libreach.catalog.callnumbers import shelving_key
     from libreach.catalog.models import Item, MarcFormat, Record
     from libreach.catalog.services import search_columns
@@ -165,26 +170,9 @@ def build_library(readers: int, rng: random.Random) -> dict:
             for n, user in enumerate(users)
         )
         expires = timezone.now() + dt.timedelta(days=1)
-        tokens = [secrets.token_urlsafe(32) for _ in users]
-        ApiToken.objects.bulk_create(
-            ApiToken(user=user, key_hash=hash_token(token), expires_at=expires)
-            for user, token in zip(users, tokens, strict=True)
-        )
+        tokens = api_tokens(users, expires)
 
-    def token_for(user) -> str:
-        token = secrets.token_urlsafe(32)
-        ApiToken.objects.create(user=user, key_hash=hash_token(token), expires_at=expires)
-        return token
-
-    staff = [
-        token_for(
-            account_services.create_staff(
-                library=library, username=f"jhu-circ{n}", password=PASSWORD,
-                name=f"流通馆员{n}", role=StaffRole.CIRCULATION,
-            ).user
-        )
-        for n in range(STAFF)
-    ]  # fmt: skip
+    staff = circulation_staff_tokens(library, "jhu-circ", STAFF, PASSWORD, expires)
     volunteer = account_services.create_staff(
         library=library, username="jhu-vol", password=PASSWORD, name="志愿者",
         role=StaffRole.VOLUNTEER,
@@ -194,7 +182,7 @@ def build_library(readers: int, rng: random.Random) -> dict:
         "records": [r.pk for r in records],
         "readers": tokens,
         "staff": staff,
-        "volunteer": token_for(volunteer),
+        "volunteer": api_tokens([volunteer], expires)[0],
         "copies": {
             record.pk: [i.barcode for i in items if i.record_id == record.pk] for record in records
         },

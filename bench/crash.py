@@ -68,7 +68,7 @@ from urllib.parse import urlsplit, urlunsplit
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from _common import figure, machine  # noqa: E402
+from _common import api_tokens, circulation_staff_tokens, figure, machine  # noqa: E402
 
 RESULTS = BENCH / "results" / "crash"
 LIBRARY = "CRS"
@@ -185,15 +185,12 @@ def _group_alive(pgid: int) -> bool:
 def build_library(records: int, readers: int, rng: random.Random) -> dict:
     """The library, its catalogue, readers with e-mail and tokens, staff with tokens."""
     import datetime as dt
-    import secrets
 
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
     from django.utils import timezone
 
-    from libreach.accounts import services as account_services
-    from libreach.accounts.models import ApiToken, ReaderProfile, StaffRole, User
-    from libreach.accounts.selectors import hash_token
+    from libreach.accounts.models import ReaderProfile, User
     from libreach.catalog.callnumbers import shelving_key
     from libreach.catalog.models import Item, MarcFormat, Record
     from libreach.catalog.services import search_columns
@@ -250,26 +247,9 @@ def build_library(records: int, readers: int, rng: random.Random) -> dict:
             )
             for user in users
         )  # fmt: skip
-        tokens = [secrets.token_urlsafe(32) for _ in users]
-        ApiToken.objects.bulk_create(
-            ApiToken(user=user, key_hash=hash_token(token), expires_at=expires)
-            for user, token in zip(users, tokens, strict=True)
-        )
+        tokens = api_tokens(users, expires)
 
-    def token_for(user) -> str:
-        token = secrets.token_urlsafe(32)
-        ApiToken.objects.create(user=user, key_hash=hash_token(token), expires_at=expires)
-        return token
-
-    staff = [
-        token_for(
-            account_services.create_staff(
-                library=library, username=f"crs-circ{n}", password=PASSWORD,
-                name=f"流通馆员{n}", role=StaffRole.CIRCULATION,
-            ).user
-        )
-        for n in range(2)
-    ]  # fmt: skip
+    staff = circulation_staff_tokens(library, "crs-circ", 2, PASSWORD, expires)
     return {
         "records": [r.pk for r in rows],
         "barcodes": [i.barcode for i in items],
