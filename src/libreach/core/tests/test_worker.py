@@ -39,6 +39,31 @@ def worker_once() -> str:
     return out.getvalue()
 
 
+@pytest.fixture
+def reader(consortium):
+    """The consortium's reader, with an address to send notices to."""
+    reader = consortium.reader
+    reader.email = "zhang@example.edu.cn"
+    reader.save()
+    return reader
+
+
+def queue_a_notice(reader, count: int = 1) -> None:
+    with transaction.atomic():
+        for _ in range(count):
+            queue_notice(
+                user=reader, template="loans_extended", context={"library": "X", "loans": []}
+            )
+
+
+def dead_worker_id() -> str:
+    """The id of a worker whose process is gone (named before it is reaped)."""
+    dead = subprocess.Popen(["true"])
+    claimed_by = worker.new_worker_id(dead.pid)
+    dead.wait()
+    return claimed_by
+
+
 @DATABASE_TASKS
 def test_running_twice_enqueues_each_job_once_per_interval():
     names = [job.name for job in periodic.jobs()]
@@ -79,10 +104,7 @@ def test_quarantine_is_released_by_the_worker(consortium):
 
 
 @DATABASE_TASKS
-def test_a_notice_waits_in_the_outbox_until_the_worker_sends_it(consortium):
-    reader = consortium.reader
-    reader.email = "zhang@example.edu.cn"
-    reader.save()
+def test_a_notice_waits_in_the_outbox_until_the_worker_sends_it(reader):
     context = {"library": "北京大学图书馆", "loans": []}
     with transaction.atomic():
         queue_notice(user=reader, template="loans_extended", context=context)
@@ -101,10 +123,7 @@ def test_a_notice_waits_in_the_outbox_until_the_worker_sends_it(consortium):
     assert len(mail.outbox) == 1
 
 
-def test_immediate_backend_sends_on_commit(consortium):
-    reader = consortium.reader
-    reader.email = "zhang@example.edu.cn"
-    reader.save()
+def test_immediate_backend_sends_on_commit(reader):
     with transaction.atomic():
         queue_notice(user=reader, template="loans_extended", context={"library": "X", "loans": []})
         assert mail.outbox == []
@@ -153,16 +172,10 @@ def _claim_as(task: DBTaskResult, claimed_by: str, started_at=None) -> None:
 
 
 @DATABASE_TASKS
-def test_a_notice_whose_worker_was_killed_is_sent_by_the_next(consortium):
-    reader = consortium.reader
-    reader.email = "zhang@example.edu.cn"
-    reader.save()
-    with transaction.atomic():
-        queue_notice(user=reader, template="loans_extended", context={"library": "X", "loans": []})
+def test_a_notice_whose_worker_was_killed_is_sent_by_the_next(reader):
+    queue_a_notice(reader)
     # A worker claimed it and was killed before sending it: its process is gone.
-    dead = subprocess.Popen(["true"])
-    claimed_by = worker.new_worker_id(dead.pid)  # named before it is reaped
-    dead.wait()
+    claimed_by = dead_worker_id()
     notice = notices().get()
     _claim_as(notice, claimed_by)
 
@@ -174,15 +187,8 @@ def test_a_notice_whose_worker_was_killed_is_sent_by_the_next(consortium):
 
 
 @DATABASE_TASKS
-def test_a_task_is_left_to_a_live_worker_and_to_another_machine_until_it_is_overdue(consortium):
-    reader = consortium.reader
-    reader.email = "zhang@example.edu.cn"
-    reader.save()
-    with transaction.atomic():
-        for _ in range(2):
-            queue_notice(
-                user=reader, template="loans_extended", context={"library": "X", "loans": []}
-            )
+def test_a_task_is_left_to_a_live_worker_and_to_another_machine_until_it_is_overdue(reader):
+    queue_a_notice(reader, 2)
     alive, elsewhere = notices().order_by("enqueued_at", "id")
     _claim_as(alive, worker.new_worker_id())  # this very process: alive
     now = timezone.now()
@@ -205,19 +211,13 @@ def _die(*args, **kwargs):
 
 
 @DATABASE_TASKS
-def test_a_notice_sent_is_recorded_with_the_sending_not_after_it(consortium, monkeypatch):
+def test_a_notice_sent_is_recorded_with_the_sending_not_after_it(reader, monkeypatch):
     """The worker used to record a task done in a transaction of its own after the task
     returned, waiting for the write lock in between: killed there, the notice had gone
     out and its task stayed RUNNING, to be sent again once requeued (bench/crash.py saw
     a task stranded so)."""
-    reader = consortium.reader
-    reader.email = "zhang@example.edu.cn"
-    reader.save()
-    with transaction.atomic():
-        queue_notice(user=reader, template="loans_extended", context={"library": "X", "loans": []})
-    dead = subprocess.Popen(["true"])
-    claimed_by = worker.new_worker_id(dead.pid)  # the worker below, as it will be: gone
-    dead.wait()
+    queue_a_notice(reader)
+    claimed_by = dead_worker_id()  # the worker below, as it will be: gone
     # The worker dies as the task returns, before it records anything.
     monkeypatch.setattr(DBTaskResult, "set_successful", _die)
     monkeypatch.setattr(DBTaskResult, "set_failed", _die)
@@ -232,17 +232,11 @@ def test_a_notice_sent_is_recorded_with_the_sending_not_after_it(consortium, mon
 
 
 @DATABASE_TASKS
-def test_a_notice_sent_again_after_a_kill_is_the_same_message(consortium, monkeypatch):
+def test_a_notice_sent_again_after_a_kill_is_the_same_message(reader, monkeypatch):
     """Killed after handing the message over and before the commit, the worker leaves the
     task to be sent again: the copy carries the same Message-ID, so mail systems drop it."""
-    reader = consortium.reader
-    reader.email = "zhang@example.edu.cn"
-    reader.save()
-    with transaction.atomic():
-        queue_notice(user=reader, template="loans_extended", context={"library": "X", "loans": []})
-    dead = subprocess.Popen(["true"])
-    claimed_by = worker.new_worker_id(dead.pid)
-    dead.wait()
+    queue_a_notice(reader)
+    claimed_by = dead_worker_id()
     send = EmailMessage.send
 
     def send_and_die(message, *args, **kwargs):
