@@ -71,6 +71,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Literal
 
 Scheme = Literal["clc", "lc", "other"]
@@ -299,26 +300,24 @@ def _natural(s: str) -> str:
     return _finish(out)
 
 
-def clc_key(call_number: str) -> str:
-    """Shelving key of a call number read as 中图法 (CLC), e.g. ``TP311.13/123``."""
+def _scheme_key(call_number: str, key: Callable[[str], str]) -> str:
     s = _normalize(call_number)
     if not s:
         return _EMPTY
     try:
-        return _clc(s)
+        return key(s)
     except Exception:  # a key must always come back
         return _natural(s)
+
+
+def clc_key(call_number: str) -> str:
+    """Shelving key of a call number read as 中图法 (CLC), e.g. ``TP311.13/123``."""
+    return _scheme_key(call_number, _clc)
 
 
 def lc_key(call_number: str) -> str:
     """Shelving key of a call number read as Library of Congress, e.g. ``QA76.73.P98 L88``."""
-    s = _normalize(call_number)
-    if not s:
-        return _EMPTY
-    try:
-        return _lc(s)
-    except Exception:  # a key must always come back
-        return _natural(s)
+    return _scheme_key(call_number, _lc)
 
 
 def natural_key(call_number: str) -> str:
