@@ -134,15 +134,18 @@ def main() -> None:
             library = create_library(code="BENCH", name="Benchmark library")
             print(f"# {machine()}; database {connection.vendor}; file {path.name}")
 
-            with timed() as parse_before:
-                records = bare_parse(path)
-            with timed() as run:
-                result = import_marc(
+            def run_import():
+                return import_marc(
                     library=library,
                     path=path,
                     batch_size=args.batch_size,
                     background=False if args.inline else None,
                 )
+
+            with timed() as parse_before:
+                records = bare_parse(path)
+            with timed() as run:
+                result = run_import()
             with timed() as parse_after:
                 bare_parse(path)
             parse_seconds = min(parse_before.wall, parse_after.wall)
@@ -167,12 +170,7 @@ def main() -> None:
             figure("import_cpu_seconds_main", run.cpu, "s")
             if args.reimport:
                 with timed() as again:
-                    second = import_marc(
-                        library=library,
-                        path=path,
-                        batch_size=args.batch_size,
-                        background=False if args.inline else None,
-                    )
+                    second = run_import()
                 assert second.updated == result.imported, second.summary()
                 figure(
                     "reimport_rate_records_per_s",
