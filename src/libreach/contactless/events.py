@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from libreach.contactless.models import (
     DisinfectionMethod,
@@ -64,14 +65,26 @@ def desk_text(event: RequestEvent) -> str:
     return f"{event_label(event.event)} · {detail}" if detail else event_label(event.event)
 
 
+# The reader's sentence for each event whose words take nothing from its data.
+READER_WORDS = {
+    EventCode.SUBMITTED: gettext_lazy("Request submitted"),
+    EventCode.PICKING: gettext_lazy("The library started looking for your books"),
+    EventCode.READER_NOTIFIED: gettext_lazy("You were told the books are ready"),
+    EventCode.OUT_FOR_DELIVERY: gettext_lazy("Out for delivery"),
+    EventCode.DELIVERED: gettext_lazy("Delivered and lent to you"),
+    EventCode.COLLECTED: gettext_lazy("Collected and lent to you"),
+    EventCode.CANCELLED: gettext_lazy("Request cancelled"),
+    EventCode.UNFILLED: gettext_lazy("None of the books could be found"),
+    EventCode.EXPIRED: gettext_lazy("Not collected in time: the books went back to the shelf"),
+}
+
+
 def reader_text(event: RequestEvent, *, mode: str, title: str = "") -> str:
     """The event as its reader reads it on the request's page."""
     data = event.data or {}
     code = event.event
-    if code == EventCode.SUBMITTED:
-        return _("Request submitted")
-    if code == EventCode.PICKING:
-        return _("The library started looking for your books")
+    if code in READER_WORDS:
+        return str(READER_WORDS[code])
     if code == EventCode.LINE_FOUND:
         return _("Found 《%(title)s》") % {"title": title}
     if code == EventCode.LINE_NOT_FOUND:
@@ -90,20 +103,6 @@ def reader_text(event: RequestEvent, *, mode: str, title: str = "") -> str:
         if mode == Mode.DELIVERY:
             return _("Books ready, waiting for the delivery run")
         return _("Books on the hold shelf, slot %(slot)s") % {"slot": data.get("shelf_slot", "")}
-    if code == EventCode.READER_NOTIFIED:
-        return _("You were told the books are ready")
-    if code == EventCode.OUT_FOR_DELIVERY:
-        return _("Out for delivery")
-    if code == EventCode.DELIVERED:
-        return _("Delivered and lent to you")
-    if code == EventCode.COLLECTED:
-        return _("Collected and lent to you")
-    if code == EventCode.CANCELLED:
-        return _("Request cancelled")
-    if code == EventCode.UNFILLED:
-        return _("None of the books could be found")
-    if code == EventCode.EXPIRED:
-        return _("Not collected in time: the books went back to the shelf")
     if code == EventCode.SLOT_BOOKED:
         when = _when(data.get("slot_start", ""))
         return (
