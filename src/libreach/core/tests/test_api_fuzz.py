@@ -25,7 +25,6 @@ import pytest
 import requests
 import time_machine
 from django.conf import settings as django_settings
-from django.core.servers.basehttp import WSGIRequestHandler
 
 from libreach.catalog.models import Item
 from libreach.catalog.services import ItemInput, create_record
@@ -172,14 +171,6 @@ def fuzz_clock():
 
 
 @pytest.fixture
-def no_nagle(monkeypatch):
-    """The live server writes an answer's headers and body apart; with Nagle's algorithm
-    the body then waits for the client's delayed ACK, about 40 ms, on every kept-alive
-    connection: most of the run's time. Off for the test server."""
-    monkeypatch.setattr(WSGIRequestHandler, "disable_nagle_algorithm", True)
-
-
-@pytest.fixture
 def quiet_request_log():
     """Thousands of 4xx answers would each log a warning, and a failing run would print
     them all; 5xx (ERROR, with its traceback) still shows."""
@@ -209,7 +200,6 @@ def test_api_fuzz(
     consortium,
     live_server,
     settings,
-    no_nagle,
     quiet_request_log,
     actor,
     tmp_path,
