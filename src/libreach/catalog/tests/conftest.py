@@ -64,3 +64,19 @@ def hongloumeng_at(library):
     )
     Item.objects.filter(barcode="PKU0003").update(status=ItemStatus.ON_LOAN)
     return record
+
+
+def research_on_loan_at(library, title: str = "红楼梦研究"):
+    """俞平伯's study of 红楼梦, its one copy (BLCU0001, 中文书库) on loan: a second hit."""
+    from libreach.catalog.models import Item, ItemStatus
+    from libreach.catalog.services import ItemInput, create_record
+
+    record = create_record(
+        library=library,
+        title=title,
+        authors=["俞平伯"],
+        call_number="I207.411/5",
+        items=[ItemInput(barcode="BLCU0001", location="中文书库")],
+    )
+    Item.objects.filter(barcode="BLCU0001").update(status=ItemStatus.ON_LOAN)
+    return record

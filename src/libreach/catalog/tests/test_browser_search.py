@@ -6,7 +6,7 @@ import pytest
 
 from libreach.catalog.models import Item, ItemStatus
 from libreach.catalog.services import ItemInput, create_record
-from libreach.catalog.tests.conftest import hongloumeng_at
+from libreach.catalog.tests.conftest import hongloumeng_at, research_on_loan_at
 from libreach.testing.browser import (
     Page,
     assert_fits_the_screen,
@@ -23,14 +23,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def hongloumeng(consortium):
     record = hongloumeng_at(consortium.lib)
-    create_record(
-        library=consortium.other_lib,
-        title="红楼梦研究：一部关于曹雪芹生平、版本源流与脂砚斋评语的长篇考证",
-        authors=["俞平伯"],
-        call_number="I207.411/5",
-        items=[ItemInput(barcode="BLCU0001", location="中文书库")],
+    research_on_loan_at(
+        consortium.other_lib, "红楼梦研究：一部关于曹雪芹生平、版本源流与脂砚斋评语的长篇考证"
     )
-    Item.objects.filter(barcode="BLCU0001").update(status=ItemStatus.ON_LOAN)
     return record
 
 

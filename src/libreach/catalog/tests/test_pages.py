@@ -7,9 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from libreach.catalog.models import Item, ItemStatus
 from libreach.catalog.services import ItemInput, create_record
-from libreach.catalog.tests.conftest import hongloumeng_at
+from libreach.catalog.tests.conftest import hongloumeng_at, research_on_loan_at
 from libreach.testing.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -19,14 +18,7 @@ pytestmark = pytest.mark.django_db
 def books(consortium):
     """红楼梦 at PKU (2 of 3 copies on the shelf), one at BLCU (none), one without copies."""
     hongloumeng = hongloumeng_at(consortium.lib)
-    research = create_record(
-        library=consortium.other_lib,
-        title="红楼梦研究",
-        authors=["俞平伯"],
-        call_number="I207.411/5",
-        items=[ItemInput(barcode="BLCU0001", location="中文书库")],
-    )
-    Item.objects.filter(barcode="BLCU0001").update(status=ItemStatus.ON_LOAN)
+    research = research_on_loan_at(consortium.other_lib)
     no_copies = create_record(library=consortium.other_lib, title="红楼梦人物论")
     return {"hongloumeng": hongloumeng, "research": research, "no_copies": no_copies}
 
