@@ -17,6 +17,21 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture
+def library(db):
+    """A library of its own (PKU), for tests that need no consortium."""
+    from libreach.consortium.services import create_library
+
+    return create_library(code="PKU", name="北京大学图书馆")
+
+
+@pytest.fixture
+def other_library(db):
+    from libreach.consortium.services import create_library
+
+    return create_library(code="BLCU", name="北京语言大学图书馆")
+
+
 @pytest.fixture(scope="session")
 def marc_samples() -> Path:
     """The directory of pymarc's sample files (marc.dat, testunimarc.dat, batch.xml, ...).

@@ -9,20 +9,9 @@ from libreach.catalog.marc_import import import_marc
 from libreach.catalog.marc_reader import generated_barcode
 from libreach.catalog.models import Item, ItemStatus, Record
 from libreach.catalog.tests.test_marc import CNMARC, LOC_CHINESE, iso2709
-from libreach.consortium.services import create_library
 from libreach.core.errors import BadRequest
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def library():
-    return create_library(code="PKU", name="北京大学图书馆")
-
-
-@pytest.fixture
-def other_library():
-    return create_library(code="BLCU", name="北京语言大学图书馆")
 
 
 def counts(library):

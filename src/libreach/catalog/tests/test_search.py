@@ -15,7 +15,6 @@ from libreach.catalog.models import Item, ItemStatus, Record
 from libreach.catalog.search import parse_query
 from libreach.catalog.selectors import SearchPage, record_with_items, search_records
 from libreach.catalog.services import ItemInput, create_record, search_columns
-from libreach.consortium.services import create_library
 from libreach.core.errors import BadRequest, NotFound
 
 pytestmark = pytest.mark.django_db
@@ -27,18 +26,8 @@ HONGLOUMENG_ISBN10 = "702000220X"  # 7-02-000220-X: the ISBN-10 of 978-7-02-0002
 
 
 @pytest.fixture
-def lib():
-    return create_library(code="PKU", name="北京大学图书馆")
-
-
-@pytest.fixture
-def other_lib():
-    return create_library(code="BLCU", name="北京语言大学图书馆")
-
-
-@pytest.fixture
-def books(lib, other_lib) -> dict[str, Record]:
-    def record(key: str, title: str, library=lib, **fields) -> tuple[str, Record]:
+def books(library, other_library) -> dict[str, Record]:
+    def record(key: str, title: str, library=library, **fields) -> tuple[str, Record]:
         return key, create_record(library=library, title=title, **fields)
 
     return dict(
@@ -56,7 +45,7 @@ def books(lib, other_lib) -> dict[str, Record]:
                 ],
             ),
             record("nahan", "呐喊", authors=["鲁迅"], call_number="I210.2/3"),
-            record("research", "红楼梦研究", library=other_lib, authors=["俞平伯"]),
+            record("research", "红楼梦研究", library=other_library, authors=["俞平伯"]),
             record("python", "Python Cookbook", authors=["Beazley, David"], isbn="9781449340377"),
             record(
                 "kr",
@@ -148,8 +137,8 @@ GRAM_TITLES = [
 ]
 
 
-def test_every_cjk_character_and_adjacent_pair_is_found(lib):
-    records = {title: create_record(library=lib, title=title).pk for title in GRAM_TITLES}
+def test_every_cjk_character_and_adjacent_pair_is_found(library):
+    records = {title: create_record(library=library, title=title).pk for title in GRAM_TITLES}
     for title, pk in records.items():
         runs = [run for run in re.split(r"[^\w]|[A-Za-z0-9_]", title) if run]
         for run in runs:
@@ -178,8 +167,8 @@ def test_either_isbn_form_with_or_without_hyphens_finds_its_record(books, query)
     assert found(query) == ["红楼梦"]
 
 
-def test_an_isbn_finds_only_the_records_carrying_it(books, lib):
-    other = create_record(library=lib, title="Mentions 9787020002207 in its title")
+def test_an_isbn_finds_only_the_records_carrying_it(books, library):
+    other = create_record(library=library, title="Mentions 9787020002207 in its title")
     assert found(HONGLOUMENG_ISBN13) == ["红楼梦"]
     assert found("9781449340378") == []  # a wrong check digit is text, found nowhere
     # A record's further ISBNs (MARC 020 repeated) are searched too.
@@ -217,8 +206,8 @@ def test_a_query_of_only_short_latin_terms_scans_and_ranks_alike(books):
     assert found("pr") == ["Programming Rust", "The C Programming Language"]
 
 
-def test_like_wildcards_and_fts_syntax_in_a_query_are_plain_characters(books, lib):
-    create_record(library=lib, title='100% "pure" C_lang: (NOT) a*b')
+def test_like_wildcards_and_fts_syntax_in_a_query_are_plain_characters(books, library):
+    create_record(library=library, title='100% "pure" C_lang: (NOT) a*b')
     assert found("a_") == []
     assert found("%") == ['100% "pure" C_lang: (NOT) a*b']
     assert found("C_l") == ['100% "pure" C_lang: (NOT) a*b']
@@ -238,7 +227,7 @@ def test_an_empty_query_finds_nothing_without_touching_the_database(books):
 # --- ranking ----------------------------------------------------------------------------
 
 
-def test_title_prefix_before_title_before_the_rest_then_oldest_first(lib):
+def test_title_prefix_before_title_before_the_rest_then_oldest_first(library):
     for title, authors in [
         ("Green and red", []),
         ("Red mansions", []),
@@ -246,7 +235,7 @@ def test_title_prefix_before_title_before_the_rest_then_oldest_first(lib):
         ("redder still", []),
         ("Another red book", []),
     ]:
-        create_record(library=lib, title=title, authors=authors)
+        create_record(library=library, title=title, authors=authors)
     assert found("red") == [
         "Red mansions",
         "redder still",
@@ -255,22 +244,22 @@ def test_title_prefix_before_title_before_the_rest_then_oldest_first(lib):
         "Sundance",
     ]
     # Two words: titles starting with the whole query, then titles with both words.
-    create_record(library=lib, title="Red book of Westmarch")
+    create_record(library=library, title="Red book of Westmarch")
     assert found("red book") == ["Red book of Westmarch", "Another red book"]
 
 
-def test_chinese_title_prefix_ranks_first_for_short_and_long_queries(lib):
+def test_chinese_title_prefix_ranks_first_for_short_and_long_queries(library):
     for title, authors in [("读红楼梦", []), ("Annotations", ["红楼研究会"]), ("红楼梦", [])]:
-        create_record(library=lib, title=title, authors=authors)
+        create_record(library=library, title=title, authors=authors)
     assert found("红楼") == ["红楼梦", "读红楼梦", "Annotations"]
     assert found("红") == ["红楼梦", "读红楼梦", "Annotations"]
     assert found("红楼梦") == ["红楼梦", "读红楼梦"]
 
 
-def test_an_isbn_query_ranks_its_records_oldest_first(lib):
-    older = create_record(library=lib, title="B", isbn=HONGLOUMENG_ISBN13)
-    newer = create_record(library=lib, title="A", isbn=HONGLOUMENG_ISBN10)
-    create_record(library=lib, title=f"A {HONGLOUMENG_ISBN13}")  # text is no ISBN
+def test_an_isbn_query_ranks_its_records_oldest_first(library):
+    older = create_record(library=library, title="B", isbn=HONGLOUMENG_ISBN13)
+    newer = create_record(library=library, title="A", isbn=HONGLOUMENG_ISBN10)
+    create_record(library=library, title=f"A {HONGLOUMENG_ISBN13}")  # text is no ISBN
     page = search_records(query=HONGLOUMENG_ISBN10)
     assert [r.pk for r in page.results] == [older.pk, newer.pk]
 
@@ -278,11 +267,11 @@ def test_an_isbn_query_ranks_its_records_oldest_first(lib):
 # --- filters and pages ----------------------------------------------------------------
 
 
-def test_library_filter(books, lib, other_lib):
-    assert found("红楼", library=lib) == ["红楼梦"]
-    assert found("红楼", library=other_lib) == ["红楼梦研究"]
-    assert found(HONGLOUMENG_ISBN13, library=other_lib) == []
-    assert found("c", library=other_lib) == []  # the scan filters too
+def test_library_filter(books, library, other_library):
+    assert found("红楼", library=library) == ["红楼梦"]
+    assert found("红楼", library=other_library) == ["红楼梦研究"]
+    assert found(HONGLOUMENG_ISBN13, library=other_library) == []
+    assert found("c", library=other_library) == []  # the scan filters too
 
 
 def test_available_only_keeps_records_with_an_item_on_the_shelf(books):
@@ -297,9 +286,9 @@ def test_available_only_keeps_records_with_an_item_on_the_shelf(books):
     assert found("C", available_only=True) == []
 
 
-def test_pages(lib):
+def test_pages(library):
     for n in range(25):
-        create_record(library=lib, title=f"History volume {n:02d}")
+        create_record(library=library, title=f"History volume {n:02d}")
     first = search_records(query="history", page_size=10)
     second = search_records(query="history", page=2, page_size=10)
     third = search_records(query="history", page=3, page_size=10)
@@ -319,10 +308,10 @@ def test_page_numbers_and_sizes_out_of_range_are_refused(books, kwargs):
 
 
 @pytest.mark.parametrize("query", ["红楼", "programming", "9787020002207", "C programming", "c"])
-def test_a_page_costs_three_queries_whatever_its_size(lib, django_assert_num_queries, query):
+def test_a_page_costs_three_queries_whatever_its_size(library, django_assert_num_queries, query):
     for n in range(6):
         create_record(
-            library=lib,
+            library=library,
             title=f"红楼 C programming {n}",
             isbn="9787020002207",
             items=[ItemInput(barcode=f"B{n}-{v}", volume=str(v)) for v in range(3)],
@@ -330,7 +319,7 @@ def test_a_page_costs_three_queries_whatever_its_size(lib, django_assert_num_que
     with django_assert_num_queries(3):
         page = search_records(query=query, page_size=2)
     with django_assert_num_queries(3):
-        page = search_records(query=query, available_only=True, library=lib, page_size=6)
+        page = search_records(query=query, available_only=True, library=library, page_size=6)
     with django_assert_num_queries(0):  # all prefetched
         for record in page.results:
             assert record.library.code == "PKU"
@@ -377,14 +366,14 @@ def test_a_title_changed_with_bulk_update_is_searched_at_once(books):
     _index_consistent()
 
 
-def test_authors_call_numbers_and_library_changed_are_searched_at_once(books, other_lib):
+def test_authors_call_numbers_and_library_changed_are_searched_at_once(books, other_library):
     Record.objects.filter(pk=books["nahan"].pk).update(
-        author_text="Lu Xun", call_numbers="I210.9/9", library=other_lib
+        author_text="Lu Xun", call_numbers="I210.9/9", library=other_library
     )
     assert found("鲁迅") == []
     assert found("lu xun") == ["呐喊"]
     assert found("I210.9") == ["呐喊"]
-    assert found("呐喊", library=other_lib) == ["呐喊"]
+    assert found("呐喊", library=other_library) == ["呐喊"]
     _index_consistent()
 
 
@@ -397,9 +386,11 @@ def test_a_deleted_record_is_gone_at_once(books):
     _index_consistent()
 
 
-def test_bulk_created_records_are_searched_at_once(lib):
+def test_bulk_created_records_are_searched_at_once(library):
     Record.objects.bulk_create(
-        Record(library=lib, title=title, **search_columns(authors=[], isbns=[], call_numbers=[]))
+        Record(
+            library=library, title=title, **search_columns(authors=[], isbns=[], call_numbers=[])
+        )
         for title in ["红楼梦", "Dream of the Red Chamber"]
     )
     assert found("红楼") == ["红楼梦"]
@@ -423,8 +414,8 @@ def test_saving_without_changing_searched_columns_keeps_the_record_found(books):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_index_migration_reverses_and_indexes_existing_records(lib):
-    create_record(library=lib, title="红楼梦", authors=["曹雪芹"])
+def test_the_index_migration_reverses_and_indexes_existing_records(library):
+    create_record(library=library, title="红楼梦", authors=["曹雪芹"])
     try:
         with connection.schema_editor() as editor:
             index_migration.backwards(None, editor)
@@ -432,7 +423,7 @@ def test_the_index_migration_reverses_and_indexes_existing_records(lib):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE 'catalog_%fts%'")
                 assert cursor.fetchone()[0] == 0
-            create_record(library=lib, title="Written while the index was away")
+            create_record(library=library, title="Written while the index was away")
     finally:
         with connection.schema_editor() as editor:
             index_migration.forwards(None, editor)
@@ -444,8 +435,8 @@ def test_the_index_migration_reverses_and_indexes_existing_records(lib):
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite table remakes")
 @pytest.mark.django_db(transaction=True)
-def test_after_a_table_remake_install_sqlite_triggers_restores_the_upkeep(lib):
-    create_record(library=lib, title="红楼梦")
+def test_after_a_table_remake_install_sqlite_triggers_restores_the_upkeep(library):
+    create_record(library=library, title="红楼梦")
     probe = models.CharField(max_length=5, default="x")
     probe.set_attributes_from_name("remake_probe")
     try:
