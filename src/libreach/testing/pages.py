@@ -12,27 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import import_module
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from libreach.testing.permissions import changed_tables, db_fingerprint, default_setup
-
-ACTORS = (
-    "anonymous",
-    "reader",
-    "other_reader",
-    "staff",
-    "other_staff",
-    "volunteer",
-    "library_admin",
-    "consortium_admin",
+from libreach.testing.permissions import (
+    ALL_ACTORS,
+    app_cases,
+    changed_tables,
+    db_fingerprint,
+    default_setup,
 )
+
+ACTORS = ALL_ACTORS
 # Not a status: a redirect to the sign-in page, what every page behind it gives anonymous.
 LOGIN = "login"
 # Answers that refuse: the database's contents must be as they were.
@@ -93,18 +88,7 @@ class PageCase:
 
 
 def all_cases() -> list[PageCase]:
-    cases: list[PageCase] = []
-    for config in apps.get_app_configs():
-        if not config.name.startswith("libreach."):
-            continue
-        try:
-            module = import_module(f"{config.name}.tests.pages")
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith(f"{config.name}.tests"):
-                continue
-            raise
-        cases.extend(module.CASES)
-    return cases
+    return app_cases("pages")
 
 
 def _walk(patterns, prefix: str = ""):

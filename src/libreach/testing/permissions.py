@@ -18,6 +18,7 @@ from django.apps import apps
 CORE_ACTORS = ("anonymous", "reader", "other_reader", "staff", "other_staff", "consortium_admin")
 # ... and two more a case may add where the role matters.
 EXTRA_ACTORS = ("library_admin", "volunteer")
+ALL_ACTORS = (*CORE_ACTORS, *EXTRA_ACTORS)
 
 Setup = Callable[[Any], dict[str, Any]]
 
@@ -99,19 +100,24 @@ def run_case(consortium, api_as, case: RouteCase, actor: str, status: int) -> No
         assert not changed, f"a refused request changed the database: {changed}"
 
 
-def all_cases() -> list[RouteCase]:
-    cases: list[RouteCase] = []
+def app_cases(module: str) -> list:
+    """`CASES` of every libreach app's `tests/<module>.py` that has one."""
+    cases: list = []
     for config in apps.get_app_configs():
         if not config.name.startswith("libreach."):
             continue
         try:
-            module = import_module(f"{config.name}.tests.permissions")
+            found = import_module(f"{config.name}.tests.{module}")
         except ModuleNotFoundError as exc:
             if exc.name and exc.name.startswith(f"{config.name}.tests"):
                 continue
             raise
-        cases.extend(module.CASES)
+        cases.extend(found.CASES)
     return cases
+
+
+def all_cases() -> list[RouteCase]:
+    return app_cases("permissions")
 
 
 # What a refused call may still change, and why each is not the library's data:

@@ -10,20 +10,12 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from libreach.consortium.policies import SYSTEM
-from libreach.core.errors import DomainError, NotAuthenticated
+from libreach.core.errors import DomainError, NotAuthenticated, PermissionDenied
+from libreach.testing.permissions import ALL_ACTORS
 
-# The issue's list of callers; "anonymous" is tried as None (an API route) and as
-# Django's AnonymousUser (a page), which must get the same answers.
-ACTORS = (
-    "anonymous",
-    "reader",
-    "other_reader",
-    "staff",
-    "other_staff",
-    "volunteer",
-    "library_admin",
-    "consortium_admin",
-)
+# Every kind of caller; "anonymous" is tried as None (an API route) and as Django's
+# AnonymousUser (a page), which must get the same answers.
+ACTORS = ALL_ACTORS
 STAFF = {"staff", "library_admin", "consortium_admin"}
 
 
@@ -59,3 +51,21 @@ def check_policy(
     if can is not None:
         assert can(SYSTEM) is True
     require(SYSTEM)
+
+
+def check_library_policy(
+    consortium,
+    can: Callable[[object, object], bool],
+    require: Callable[[object, object], None],
+    allowed: Iterable[str],
+    refusal: type[DomainError] = PermissionDenied,
+) -> None:
+    """check_policy for a rule about the consortium's library: `can(user, library)`."""
+    library = consortium.lib
+    check_policy(
+        consortium,
+        can=lambda user: can(user, library),
+        require=lambda user: require(user, library),
+        allowed=allowed,
+        refusal=refusal,
+    )

@@ -6,26 +6,21 @@ from libreach.accounts import policies, selectors, services
 from libreach.accounts.models import ReaderProfile, StaffRole
 from libreach.core.errors import PermissionDenied
 from libreach.testing.fixtures import PASSWORD
-from libreach.testing.policies import STAFF, check_policy
+from libreach.testing.policies import ACTORS, STAFF, check_library_policy, check_policy
 
 
 def test_only_library_admins_add_staff(consortium):
-    check_policy(
+    check_library_policy(
         consortium,
-        can=lambda user: policies.can_add_staff(user, consortium.lib),
-        require=lambda user: policies.require_can_add_staff(user, consortium.lib),
-        allowed={"library_admin", "consortium_admin"},
-        refusal=PermissionDenied,
+        policies.can_add_staff,
+        policies.require_can_add_staff,
+        {"library_admin", "consortium_admin"},
     )
 
 
 def test_the_librarys_staff_manage_its_readers(consortium):
-    check_policy(
-        consortium,
-        can=lambda user: policies.can_manage_readers(user, consortium.lib),
-        require=lambda user: policies.require_can_manage_readers(user, consortium.lib),
-        allowed=STAFF,
-        refusal=PermissionDenied,
+    check_library_policy(
+        consortium, policies.can_manage_readers, policies.require_can_manage_readers, STAFF
     )
 
 
@@ -88,8 +83,7 @@ def test_who_opens_a_desk_page(consortium):
     def opens(roles):
         return {
             name
-            for name in ("anonymous", "reader", "other_reader", "staff", "other_staff")
-            + ("volunteer", "library_admin", "consortium_admin")
+            for name in ACTORS
             if policies.can_open_desk_page(consortium.actor(name), consortium.lib, roles)
         }
 

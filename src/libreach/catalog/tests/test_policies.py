@@ -3,17 +3,11 @@
 from libreach.catalog import policies, services
 from libreach.catalog.models import Record
 from libreach.core.errors import PermissionDenied
-from libreach.testing.policies import STAFF, check_policy
+from libreach.testing.policies import STAFF, check_library_policy, check_policy
 
 
 def test_the_librarys_staff_catalogue(consortium):
-    check_policy(
-        consortium,
-        can=lambda user: policies.can_catalogue(user, consortium.lib),
-        require=lambda user: policies.require_can_catalogue(user, consortium.lib),
-        allowed=STAFF,
-        refusal=PermissionDenied,
-    )
+    check_library_policy(consortium, policies.can_catalogue, policies.require_can_catalogue, STAFF)
     assert policies.can_catalogue(consortium.other_staff, consortium.other_lib)
 
 

@@ -5,8 +5,9 @@ import datetime as dt
 from django.utils import timezone
 
 from libreach.catalog.services import ItemInput, create_record
-from libreach.circulation import closures, services
+from libreach.circulation import services
 from libreach.circulation.models import CirculationSettings
+from libreach.circulation.tests.permissions import with_closure
 from libreach.testing.pages import DESK, DESK_POST, PageCase
 
 TODAY = timezone.localdate()
@@ -21,16 +22,6 @@ def with_quarantined(consortium) -> dict:
     services.checkout(item=item, reader=consortium.reader.reader)
     services.checkin(item=item, at_library=consortium.lib)
     return {"lib": consortium.lib.code, "barcode": item.barcode}
-
-
-def with_closure(consortium) -> dict:
-    closure = closures.declare_closure(
-        library=consortium.lib,
-        start_date=TODAY + dt.timedelta(days=10),
-        end_date=TODAY + dt.timedelta(days=20),
-        by=consortium.staff,
-    )
-    return {"lib": consortium.lib.code, "closure_id": closure.id}
 
 
 EXTENSION = {

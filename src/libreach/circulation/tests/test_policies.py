@@ -7,7 +7,7 @@ from libreach.circulation import policies, selectors, services
 from libreach.circulation.models import Loan, LoanPolicy
 from libreach.circulation.selectors import DEFAULT_POLICY
 from libreach.core.errors import NotFound, PermissionDenied
-from libreach.testing.policies import STAFF, check_policy
+from libreach.testing.policies import ACTORS, STAFF, check_library_policy, check_policy
 
 LOAN_SEERS = {"reader", *STAFF}
 
@@ -23,12 +23,11 @@ def loan(consortium):
 
 
 def test_the_librarys_staff_manage_circulation(consortium):
-    check_policy(
+    check_library_policy(
         consortium,
-        can=lambda user: policies.can_manage_circulation(user, consortium.lib),
-        require=lambda user: policies.require_can_manage_circulation(user, consortium.lib),
-        allowed=STAFF,
-        refusal=PermissionDenied,
+        policies.can_manage_circulation,
+        policies.require_can_manage_circulation,
+        STAFF,
     )
 
 
@@ -81,14 +80,6 @@ def test_desk_selectors_ask_the_policy(consortium):
         consortium,
         can=None,
         require=lambda user: selectors.own_open_loans(user),
-        allowed={
-            "reader",
-            "other_reader",
-            "staff",
-            "other_staff",
-            "volunteer",
-            "library_admin",
-            "consortium_admin",
-        },
+        allowed=set(ACTORS) - {"anonymous"},
         refusal=PermissionDenied,
     )

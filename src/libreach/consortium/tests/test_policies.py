@@ -3,7 +3,7 @@
 from libreach.consortium import policies, services
 from libreach.consortium.models import Building
 from libreach.core.errors import PermissionDenied
-from libreach.testing.policies import STAFF, check_policy
+from libreach.testing.policies import STAFF, check_library_policy, check_policy
 
 
 def test_only_consortium_admins_add_libraries(consortium):
@@ -17,12 +17,8 @@ def test_only_consortium_admins_add_libraries(consortium):
 
 
 def test_the_librarys_staff_manage_its_places_and_calendar(consortium):
-    check_policy(
-        consortium,
-        can=lambda user: policies.can_manage_library(user, consortium.lib),
-        require=lambda user: policies.require_can_manage_library(user, consortium.lib),
-        allowed=STAFF,
-        refusal=PermissionDenied,
+    check_library_policy(
+        consortium, policies.can_manage_library, policies.require_can_manage_library, STAFF
     )
 
 
