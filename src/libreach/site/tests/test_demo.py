@@ -58,8 +58,16 @@ def test_demo_consortium(db):
 
     # A morning at JHU's desk: requests in every state of the flow, one run out.
     statuses = set(BorrowRequest.objects.values_list("status", flat=True))
-    assert statuses == {"delivered", "out_for_delivery", "awaiting_pickup", "submitted"}
+    assert statuses == {
+        "delivered",
+        "out_for_delivery",
+        "awaiting_pickup",
+        "submitted",
+        "cancelled",
+    }
     assert DeliveryRun.objects.get().assignee.username == "jhu-vol"
+    # The cancelled request's copy waits on the desk's returns page.
+    assert Item.objects.filter(status="in_transit", library__code="JHU").count() == 2
 
     # Loading again changes nothing.
     before = counts()
