@@ -1,4 +1,7 @@
-"""libreach demo [--port N] [--no-serve]"""
+"""libreach demo [--host ADDRESS] [--port N] [--no-serve]"""
+
+import ipaddress
+import re
 
 from django.conf import settings
 from django.core.management import call_command
@@ -12,24 +15,41 @@ from libreach.site.demo import load_demo
 class Command(BaseCommand):
     help = (
         "Set up (or reuse) the demo consortium in an SQLite database in $LIBREACH_HOME, "
-        "print the demo logins and serve it on 127.0.0.1."
+        "print the demo logins and serve it (on 127.0.0.1 unless --host says otherwise)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--no-serve", action="store_true", help="set up and print, then exit")
+        parser.add_argument(
+            "--host",
+            default="127.0.0.1",
+            help="address to listen on (default 127.0.0.1, this machine only); 0.0.0.0 "
+            "serves every network this machine is on, to try the pages on a phone",
+        )
+        parser.add_argument(
+            "--port", type=int, default=8000, help="port to listen on (default 8000)"
+        )
+        parser.add_argument(
+            "--no-serve",
+            action="store_true",
+            help="set up the database and print the logins, then exit",
+        )
 
-    def handle(self, *args, port: int, no_serve: bool, **options):
-        if connection.vendor != "sqlite":
-            raise CommandError("The demo runs on its own SQLite database only.", returncode=2)
+    def handle(self, *args, host: str, port: int, no_serve: bool, **options):
         if not 0 < port < 65536:
             raise CommandError(f"Bad port {port}.", returncode=2)
+        if not valid_host(host):
+            raise CommandError(
+                f"Bad host {host!r}: give an IP address or a host name.", returncode=2
+            )
+        if connection.vendor != "sqlite":
+            raise CommandError("The demo runs on its own SQLite database only.", returncode=2)
         self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']}")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Loading the demo consortium (kept if already there) ...")
         logins = load_demo(stdout=self.stdout)
 
-        address = f"http://127.0.0.1:{port}/"
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        address = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"libreach demo: {address}"))
         self.stdout.write(f"  API: {address}api/v1/docs   admin: {address}admin/")
@@ -47,4 +67,37 @@ class Command(BaseCommand):
         # keeps it to this one process.
         start_thread()
         self.stdout.write("Background worker started.")
-        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        if not is_loopback(host):
+            # A phone asks for this machine by its network address, which the default
+            # allowed hosts do not list: the demo answers to any name it is reached by.
+            settings.ALLOWED_HOSTS = ["*"]
+            self.stdout.write(
+                f"Listening on {host}: open http://<this machine's address>:{port}/ on a "
+                "phone on the same network. Anyone on that network can reach the demo."
+            )
+        call_command(
+            "runserver", f"{f'[{host}]' if ':' in host else host}:{port}", use_reloader=False
+        )
+
+
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+
+
+def valid_host(host: str) -> bool:
+    """An IP address (v4 or v6) or a host name such as localhost."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return bool(_HOST_NAME.match(host))
+    return True
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
