@@ -16,14 +16,20 @@ def main(argv: list[str] | None = None) -> None:
     if not argv[1].startswith("-"):
         argv[1] = argv[1].replace("-", "_")
     if argv[1] == "demo":
-        # The demo never touches a configured production database, shows errors in full
-        # and prints e-mail to the console instead of sending it.
-        os.environ.pop("DATABASE_URL", None)
-        os.environ.setdefault("LIBREACH_DEBUG", "1")
-        os.environ.setdefault(
-            "LIBREACH_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-        )
+        prepare_demo_environment(argv[2:])
     execute_from_command_line(argv)
+
+
+def prepare_demo_environment(args: list[str]) -> None:
+    """The demo never touches a configured production database and prints e-mail to the
+    console instead of sending it. Django's debug pages (every URL pattern, settings,
+    code) only with --debug: a newcomer meets the site's own error pages."""
+    os.environ.pop("DATABASE_URL", None)
+    if "--debug" in args:
+        os.environ["LIBREACH_DEBUG"] = "1"
+    os.environ.setdefault(
+        "LIBREACH_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    )
 
 
 if __name__ == "__main__":

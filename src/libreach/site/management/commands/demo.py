@@ -29,6 +29,12 @@ class Command(BaseCommand):
             "--port", type=int, default=8000, help="port to listen on (default 8000)"
         )
         parser.add_argument(
+            "--debug",
+            action="store_true",
+            help="show Django's debug pages on errors (settings and code, to anyone who "
+            "can reach the demo) instead of the site's own error pages",
+        )
+        parser.add_argument(
             "--no-serve",
             action="store_true",
             help="set up the database and print the logins, then exit",
@@ -76,7 +82,11 @@ class Command(BaseCommand):
                 "phone on the same network. Anyone on that network can reach the demo."
             )
         call_command(
-            "runserver", f"{f'[{host}]' if ':' in host else host}:{port}", use_reloader=False
+            "runserver",
+            f"{f'[{host}]' if ':' in host else host}:{port}",
+            use_reloader=False,
+            # Without debug, runserver serves the stylesheets only when told to.
+            insecure_serving=True,
         )
 
 
