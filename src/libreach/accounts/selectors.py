@@ -5,7 +5,7 @@ import hashlib
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from libreach.accounts.models import ApiToken, ReaderProfile, StaffMembership, User
+from libreach.accounts.models import ApiToken, ReaderProfile, StaffMembership
 from libreach.accounts.policies import (  # noqa: F401  re-exported for older importers
     STAFF_ROLES,
     SYSTEM,
@@ -39,11 +39,6 @@ def active_token(token: str) -> ApiToken | None:
     if row is None or not row.user.is_active:
         return None
     return row
-
-
-def user_for_token(token: str) -> User | None:
-    row = active_token(token)
-    return row.user if row is not None else None
 
 
 def reader_profile(user) -> ReaderProfile | None:

@@ -17,10 +17,8 @@ from libreach.contactless.models import (
     BorrowRequest,
     Mode,
     PickSlip,
-    RequestLine,
     RequestStatus,
 )
-from libreach.contactless.selectors import in_shelving_order
 from libreach.core.errors import NotFound
 
 
@@ -55,11 +53,6 @@ def pick_slip(library: Library, slip_id: int) -> PickSlip:
     if slip is None:
         raise NotFound(_("No such pick slip."), code="pick_slip_not_found")
     return slip
-
-
-def pick_slip_lines(slip: PickSlip) -> list[dict]:
-    """The slip's lines in shelving order (as printed), whatever became of them since."""
-    return in_shelving_order(RequestLine.objects.filter(pick_slips=slip), status="status")
 
 
 def status_counts(library: Library) -> dict[str, int]:

@@ -93,12 +93,14 @@ def pick_list_lines(
     return in_shelving_order(lines, service_point="request__service_point__code")
 
 
-def pick_slip_rows(slip: PickSlip) -> list[dict]:
-    """The lines a printed slip recorded, as pick-list rows in shelving order: read from
-    the slip's own relation, so what is printed is what was marked printed."""
+def pick_slip_rows(slip: PickSlip, **extra: str) -> list[dict]:
+    """The lines a printed slip recorded, as pick-list rows in shelving order (whatever
+    became of them since): read from the slip's own relation, so what is printed is what
+    was marked printed. `extra` adds columns, as for `in_shelving_order`."""
     return in_shelving_order(
         RequestLine.objects.filter(pick_slips=slip),
         service_point="request__service_point__code",
+        **extra,
     )
 
 

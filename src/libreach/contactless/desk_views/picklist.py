@@ -66,7 +66,7 @@ def _slip_context(library, slip_id: int) -> dict:
         slip = desk_selectors.pick_slip(library, slip_id)
     except NotFound:
         raise Http404("No such pick slip.") from None
-    rows = desk_selectors.pick_slip_lines(slip)
+    rows = selectors.pick_slip_rows(slip, status="status")
     for row in rows:
         row["mode_label"] = Mode(row["mode"]).label
     return {"library": library, "slip": slip, "rows": rows}
