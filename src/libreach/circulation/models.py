@@ -113,6 +113,9 @@ class Loan(models.Model):
     # Set when a closure re-dates the loan, so lifting the closure can restore it.
     original_due_date = models.DateField(_("original due date"), null=True, blank=True)
     fine_fen = models.PositiveIntegerField(_("fine (fen)"), default=0)
+    # The due date the reader was last told is near (services.send_due_soon_notices):
+    # one notice per loan and due date.
+    due_soon_notice_for = models.DateField(_("due-soon notice sent for"), null=True, blank=True)
 
     class Meta:
         ordering = ["-checked_out_at"]
