@@ -10,13 +10,14 @@ from libreach.accounts import selectors, services
 from libreach.accounts.auth import anonymous_throttle, bearer_token, sign_in_throttle
 from libreach.accounts.models import ReaderProfile
 from libreach.consortium.selectors import library_by_code
+from libreach.core import lengths
 from libreach.core.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, LimitOffset
 
 router = Router(tags=["accounts"])
 
 
 class TokenIn(Schema):
-    username: str = Field(min_length=1, max_length=150)
+    username: str = lengths.schema_field("accounts.User", "username", min_length=1)
     password: str = Field(min_length=1, max_length=128)
 
 
@@ -26,11 +27,11 @@ class TokenOut(Schema):
 
 
 class StaffIn(Schema):
-    username: str = Field(min_length=1, max_length=150)
+    username: str = lengths.schema_field("accounts.User", "username", min_length=1)
     password: str = Field(min_length=1, max_length=128)
-    name: str = Field(min_length=1, max_length=150)
+    name: str = lengths.schema_field("accounts.User", "name", min_length=1)
     role: Literal["circulation", "reference", "admin", "volunteer"]
-    email: str = Field("", max_length=254)
+    email: str = lengths.schema_field("accounts.User", "email", "")
 
 
 class StaffOut(Schema):
@@ -42,13 +43,13 @@ class StaffOut(Schema):
 
 
 class ReaderIn(Schema):
-    card_number: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=150)
+    card_number: str = lengths.schema_field("accounts.ReaderProfile", "card_number", min_length=1)
+    name: str = lengths.schema_field("accounts.User", "name", min_length=1)
     reader_type: Literal["undergraduate", "graduate", "faculty", "staff"]
-    building: str | None = Field(None, max_length=32)
-    department: str = Field("", max_length=200)
-    email: str = Field("", max_length=254)
-    phone: str = Field("", max_length=32)
+    building: str | None = lengths.schema_field("consortium.Building", "code", None)
+    department: str = lengths.schema_field("accounts.ReaderProfile", "department", "")
+    email: str = lengths.schema_field("accounts.User", "email", "")
+    phone: str = lengths.schema_field("accounts.ReaderProfile", "phone", "")
     password: str = Field(min_length=1, max_length=128)
 
 

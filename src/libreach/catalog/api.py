@@ -1,30 +1,33 @@
 """Catalogue routes: adding records to a library, and searching."""
 
+from typing import Annotated
+
 from ninja import Field, Query, Router, Schema, Status
 
 from libreach.catalog import selectors, services
 from libreach.catalog.models import Record
 from libreach.consortium.selectors import library_by_code
+from libreach.core import lengths
 from libreach.core.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut
 
 router = Router(tags=["catalogue"])
 
 
 class ItemIn(Schema):
-    barcode: str = Field(min_length=1, max_length=64)
-    location: str = Field("", max_length=128)
-    call_number: str = Field("", max_length=100)
-    volume: str = Field("", max_length=64)
+    barcode: str = lengths.schema_field("catalog.Item", "barcode", min_length=1)
+    location: str = lengths.schema_field("catalog.Item", "location", "")
+    call_number: str = lengths.schema_field("catalog.Item", "call_number", "")
+    volume: str = lengths.schema_field("catalog.Item", "volume", "")
 
 
 class RecordIn(Schema):
     title: str = Field(min_length=1)
     authors: list[str] = Field(default_factory=list)
     isbn: str | None = Field(None, max_length=32)
-    publisher: str = Field("", max_length=255)
-    year: str | int | None = None
-    language: str = Field("", max_length=8)
-    call_number: str = Field("", max_length=100)
+    publisher: str = lengths.schema_field("catalog.Record", "publisher", "")
+    year: Annotated[str, lengths.schema_field("catalog.Record", "year")] | int | None = None
+    language: str = lengths.schema_field("catalog.Record", "language", "")
+    call_number: str = lengths.schema_field("catalog.Record", "call_number", "")
     items: list[ItemIn] = Field(default_factory=list, max_length=500)
 
 

@@ -13,6 +13,7 @@ from libreach.catalog.policies import SYSTEM, Actor, require_can_catalogue
 from libreach.consortium.models import Library
 from libreach.core import normalise
 from libreach.core.errors import Conflict, RuleViolation
+from libreach.core.lengths import require_fits
 
 
 @dataclass(frozen=True)
@@ -110,13 +111,22 @@ def create_record(
         )
     authors = [a.strip() for a in authors if a and a.strip()]
     call_number = call_number.strip()
+    year = "" if year is None else str(year).strip()
+    # Refused, never cut; the API's schema bounds the rest, not an int year.
+    for name, value in (("publisher", publisher), ("year", year), ("language", language)):
+        require_fits(Record, name, value.strip())
+    require_fits(Record, "call_number", call_number)
+    for barcode, item in zip(barcodes, items, strict=True):
+        require_fits(Item, "barcode", barcode)
+        for name in ("location", "call_number", "volume"):
+            require_fits(Item, name, getattr(item, name).strip())
     record = Record.objects.create(
         library=library,
         title=title,
         authors=authors,
         isbn=isbn13,
         publisher=publisher.strip(),
-        year="" if year is None else str(year).strip(),
+        year=year,
         language=language.strip(),
         call_number=call_number,
         marc_format=MarcFormat.NONE,

@@ -8,6 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from libreach.circulation import closures, selectors, services
 from libreach.consortium.selectors import library_by_code
+from libreach.core import lengths
 from libreach.core.errors import RuleViolation
 from libreach.core.schemas import READ_ERRORS, WRITE_ERRORS, Day
 
@@ -19,7 +20,7 @@ ReaderTypeIn = Literal["undergraduate", "graduate", "faculty", "staff"]
 class ClosureIn(Schema):
     start_date: Day
     end_date: Day
-    reason: str = Field("", max_length=200)
+    reason: str = lengths.schema_field("consortium.Closure", "reason", "")
     stops_counter_loans: bool = True
 
 

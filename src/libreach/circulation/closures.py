@@ -30,6 +30,7 @@ from libreach.circulation.policies import require_can_manage_circulation
 from libreach.consortium.models import Closure, Library
 from libreach.consortium.selectors import next_open_day
 from libreach.core.errors import Conflict, RuleViolation
+from libreach.core.lengths import require_fits
 from libreach.core.notify import queue_notice
 
 ONE_DAY = dt.timedelta(days=1)
@@ -55,8 +56,7 @@ def declare_closure(
         raise RuleViolation(
             _("The last closed day cannot come before the first."), code="closure_dates"
         )
-    if len(reason) > 200:
-        raise RuleViolation(_("The reason is longer than 200 characters."), code="reason_too_long")
+    require_fits(Closure, "reason", reason)
     return Closure.objects.create(
         library=library,
         start_date=start_date,
@@ -354,6 +354,7 @@ def _notify(loans: Iterable[Loan], *, template: str, old: dict[int, dt.date], ex
             context={
                 **extra,
                 "library": first.library.name,
+                "library_en": first.library.name_en,
                 "loans": [
                     {
                         "barcode": loan.item.barcode,

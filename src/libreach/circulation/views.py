@@ -17,7 +17,8 @@ from libreach.accounts.desk import desk_view
 from libreach.accounts.models import ReaderType
 from libreach.catalog.models import Item
 from libreach.circulation import closures, selectors, services
-from libreach.consortium.models import Library
+from libreach.consortium.models import Closure, Library
+from libreach.core import lengths
 from libreach.core.errors import DomainError, NotFound
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -26,7 +27,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class ClosureForm(forms.Form):
     start_date = forms.DateField(label=gettext_lazy("First closed day"), widget=DATE)
     end_date = forms.DateField(label=gettext_lazy("Last closed day"), widget=DATE)
-    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
+    reason = lengths.form_field(Closure, "reason", label=gettext_lazy("Reason"), required=False)
     stops_counter_loans = forms.BooleanField(
         label=gettext_lazy("Stop over-the-counter loans"), required=False, initial=True
     )

@@ -3,15 +3,16 @@
 from ninja import Field, Router, Schema, Status
 
 from libreach.consortium import selectors, services
+from libreach.core import lengths
 from libreach.core.schemas import READ_ERRORS, WRITE_ERRORS
 
 router = Router(tags=["setup"])
 
 
 class LibraryIn(Schema):
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=200)
-    name_en: str = Field("", max_length=200)
+    code: str = lengths.schema_field("consortium.Library", "code", min_length=1)
+    name: str = lengths.schema_field("consortium.Library", "name", min_length=1)
+    name_en: str = lengths.schema_field("consortium.Library", "name_en", "")
 
 
 class LibraryOut(Schema):
@@ -22,8 +23,8 @@ class LibraryOut(Schema):
 
 
 class BuildingIn(Schema):
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=200)
+    code: str = lengths.schema_field("consortium.Building", "code", min_length=1)
+    name: str = lengths.schema_field("consortium.Building", "name", min_length=1)
 
 
 class BuildingOut(Schema):
@@ -34,8 +35,8 @@ class BuildingOut(Schema):
 
 
 class ServicePointIn(Schema):
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=200)
+    code: str = lengths.schema_field("consortium.ServicePoint", "code", min_length=1)
+    name: str = lengths.schema_field("consortium.ServicePoint", "name", min_length=1)
     is_pickup: bool
     slot_minutes: int | None = Field(None, ge=5, le=24 * 60)
     slot_capacity: int | None = Field(None, ge=1, le=10_000)

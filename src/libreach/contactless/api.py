@@ -4,7 +4,7 @@ pick slips and delivery runs in the same style."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,7 @@ from libreach.consortium.selectors import library_by_code, service_point_by_code
 from libreach.contactless import events, policies, selectors, services, slots
 from libreach.contactless.models import BorrowRequest
 from libreach.contactless.transitions import READER, STAFF
+from libreach.core import lengths
 from libreach.core.errors import NotFound, PermissionDenied, RuleViolation
 from libreach.core.schemas import READ_ERRORS, WRITE_ERRORS, Day, ErrorOut, Moment
 
@@ -27,19 +28,19 @@ router = Router(tags=["contactless borrowing"])
 
 class LineIn(Schema):
     record: int | None = None
-    item: str | None = Field(None, min_length=1, max_length=64)
+    item: str | None = lengths.schema_field("catalog.Item", "barcode", None, min_length=1)
 
 
 class ProxyIn(Schema):
-    name: str = Field(min_length=1, max_length=150)
+    name: str = lengths.schema_field("contactless.BorrowRequest", "proxy_name", min_length=1)
     id_number: str = Field(min_length=4, max_length=40)
 
 
 class RequestIn(Schema):
-    library: str
+    library: str = lengths.schema_field("consortium.Library", "code")
     mode: Literal["delivery", "pickup", "proxy"]
-    building: str | None = None
-    service_point: str | None = None
+    building: str | None = lengths.schema_field("consortium.Building", "code", None)
+    service_point: str | None = lengths.schema_field("consortium.ServicePoint", "code", None)
     slot_start: Moment | None = None
     proxy: ProxyIn | None = None
     lines: list[LineIn] = Field(min_length=1, max_length=services.MAX_LINES)
@@ -173,7 +174,7 @@ class RequestListParams(Schema):
 
 
 class FoundIn(Schema):
-    barcode: str | None = Field(None, min_length=1, max_length=64)
+    barcode: str | None = lengths.schema_field("catalog.Item", "barcode", None, min_length=1)
 
 
 class NotFoundIn(Schema):
@@ -186,7 +187,7 @@ class DisinfectIn(Schema):
 
 
 class StageIn(Schema):
-    shelf_slot: str | None = Field(None, max_length=32)
+    shelf_slot: str | None = lengths.schema_field("contactless.BorrowRequest", "shelf_slot", None)
 
 
 class DispatchIn(Schema):
@@ -194,7 +195,9 @@ class DispatchIn(Schema):
 
 
 class HandoverIn(Schema):
-    pickup_code: str = Field(min_length=1, max_length=12)
+    pickup_code: str = lengths.schema_field(
+        "contactless.BorrowRequest", "pickup_code", min_length=1
+    )
     proxy_id_number: str | None = Field(None, max_length=40)
 
 
@@ -247,7 +250,7 @@ class FreeSlotOut(Schema):
 
 
 class PickSlipIn(Schema):
-    service_point: str | None = None
+    service_point: str | None = lengths.schema_field("consortium.ServicePoint", "code", None)
 
 
 class PickSlipOut(Schema):
@@ -258,8 +261,12 @@ class PickSlipOut(Schema):
 
 class RunIn(Schema):
     date: Day | None = None
-    buildings: list[str] | None = None
-    assignee: str | None = Field(None, description="User name of the staff or volunteer.")
+    buildings: list[Annotated[str, lengths.schema_field("consortium.Building", "code")]] | None = (
+        None
+    )
+    assignee: str | None = lengths.schema_field(
+        "accounts.User", "username", None, description="User name of the staff or volunteer."
+    )
 
 
 class RunOut(Schema):

@@ -39,6 +39,7 @@ from libreach.contactless.models import (
     RequestStatus,
 )
 from libreach.contactless.transitions import READER, Trigger, actions
+from libreach.core import lengths
 from libreach.core.errors import DomainError, NotFound
 
 # Days of pickup slots offered (today and the next ones); the service allows booking
@@ -257,9 +258,9 @@ class RequestForm(forms.Form):
     mode = forms.ChoiceField(choices=Mode.choices, widget=forms.RadioSelect)
     building = forms.ChoiceField(required=False)
     service_point = forms.ChoiceField(required=False)
-    slot = forms.CharField(required=False, max_length=80)
-    proxy_name = forms.CharField(required=False, max_length=150)
-    proxy_id_number = forms.CharField(required=False, max_length=40)
+    slot = lengths.text_field(required=False, max_length=80)
+    proxy_name = lengths.form_field(BorrowRequest, "proxy_name", required=False)
+    proxy_id_number = lengths.text_field(required=False, max_length=40)
 
     def __init__(self, *args, buildings, points, **kwargs):
         super().__init__(*args, **kwargs)

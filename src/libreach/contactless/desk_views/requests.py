@@ -124,7 +124,8 @@ def disinfect(request, library, request_id: int):
 @desk_view()
 def stage(request, library, request_id: int):
     _library_request(request.user, library, request_id)
-    shelf_slot = request.POST.get("shelf_slot", "").strip()[:32] or None
+    # Too long is the service's refusal (a message), never cut to fit.
+    shelf_slot = request.POST.get("shelf_slot", "").strip() or None
     _do(
         request,
         lambda: services.stage(request_id=request_id, by=request.user, shelf_slot=shelf_slot),

@@ -11,14 +11,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from libreach.accounts.desk import desk_view
-from libreach.catalog.models import ItemStatus
+from libreach.catalog.models import Item, ItemStatus
 from libreach.contactless import desk_selectors, services
 from libreach.contactless.desk_views.common import refusal
+from libreach.core import lengths
 from libreach.core.errors import DomainError
 
 
 class CheckInForm(forms.Form):
-    barcode = forms.CharField(label=gettext_lazy("Barcode"), max_length=64)
+    barcode = lengths.form_field(Item, "barcode", label=gettext_lazy("Barcode"))
 
 
 @desk_view()

@@ -46,6 +46,7 @@ from libreach.contactless.transitions import (
 )
 from libreach.core import normalise
 from libreach.core.errors import Conflict, RuleViolation
+from libreach.core.lengths import require_fits
 
 MISSING_REASONS = {NotFoundReason.NOT_ON_SHELF, NotFoundReason.MISSING, NotFoundReason.DAMAGED}
 
@@ -186,6 +187,8 @@ def stage(*, request_id: int, by: User, shelf_slot: str | None = None, at=None) 
     at = at or timezone.now()
     request = _staff_request(request_id, by, "stage")
     request_next(request.status, Trigger.STAGE, request.mode, STAFF)
+    shelf_slot = (shelf_slot or "").strip()
+    require_fits(BorrowRequest, "shelf_slot", shelf_slot)  # refused, never cut
     lines = list(request.lines.select_for_update(of=("self",)).select_related("item"))
     waiting = [line for line in lines if line.status == LineStatus.REQUESTED]
     if waiting:
@@ -214,7 +217,7 @@ def stage(*, request_id: int, by: User, shelf_slot: str | None = None, at=None) 
         line.status = line_next(line.status, LineTrigger.STAGE, STAFF)
         line.save(update_fields=["status"])
     _move(request, Trigger.STAGE, STAFF, at)
-    request.shelf_slot = (shelf_slot or "").strip() or str(request.queue_number)
+    request.shelf_slot = shelf_slot or str(request.queue_number)
     request.ready_at = at
     if request.mode in PICKUP_MODES:
         request.hold_until = _hold_until(request, at)

@@ -45,6 +45,7 @@ from libreach.core.errors import (
     PermissionDenied,
     RuleViolation,
 )
+from libreach.core.lengths import require_fits
 
 MAX_LINES = 30
 
@@ -120,6 +121,7 @@ def _validate_place(
             raise RuleViolation(
                 _("A proxy pickup needs the proxy's name and ID number."), code="proxy_required"
             )
+        require_fits("contactless.BorrowRequest", "proxy_name", proxy.name.strip())
     elif proxy is not None:
         raise RuleViolation(_("Only a proxy pickup names a proxy."), code="proxy_not_allowed")
     return building, service_point
