@@ -224,6 +224,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("LIBREACH_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# Dates as readers of each language write them (libreach/core/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["libreach.core.formats"]
 
 STATIC_URL = "static/"
 # The project-wide assets (site CSS) live beside the project-wide templates.

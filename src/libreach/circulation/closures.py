@@ -355,6 +355,7 @@ def _notify(loans: Iterable[Loan], *, template: str, old: dict[int, dt.date], ex
                 **extra,
                 "library": first.library.name,
                 "library_en": first.library.name_en,
+                "library_en": first.library.name_en,
                 "loans": [
                     {
                         "barcode": loan.item.barcode,

@@ -18,6 +18,7 @@ from libreach.contactless.models import (
     RequestEvent,
     event_label,
 )
+from libreach.core.words import format_datetime
 
 
 def _label(choices, value) -> str:
@@ -31,7 +32,7 @@ def _when(value: str) -> str:
         return ""
     if timezone.is_naive(moment):
         return ""
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    return format_datetime(moment)
 
 
 def _disinfection(data: dict) -> str:

@@ -41,6 +41,7 @@ from libreach.contactless.models import (
 from libreach.contactless.transitions import READER, Trigger, actions
 from libreach.core import lengths
 from libreach.core.errors import DomainError, NotFound
+from libreach.core.words import format_datetime
 
 # Days of pickup slots offered (today and the next ones); the service allows booking
 # further ahead, but a phone screen shows a few days well.
@@ -535,7 +536,7 @@ def request_slot(request, request_id: int):
         messages.success(
             request,
             _("Pickup slot booked: %(when)s.")
-            % {"when": timezone.localtime(booking.slot_start).strftime("%Y-%m-%d %H:%M")},
+            % {"when": format_datetime(booking.slot_start)},
         )
     return redirect("contactless:request", request_id=borrow.pk)
 

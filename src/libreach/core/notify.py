@@ -18,7 +18,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone, translation
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskContext, task, task_backends
 from django_tasks_db import DatabaseBackend
@@ -28,11 +29,21 @@ log = logging.getLogger(__name__)
 
 # core imports no app: the user model comes from settings.AUTH_USER_MODEL, and its
 # `language` (accounts.User) is read as an optional attribute.
+def _render_text(name: str, context: dict) -> str:
+    """A plain-text template, unescaped: a title is "Shakespeare's", not
+    "Shakespeare&#x27;s" (autoescaping is for HTML)."""
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
 def render_notice(*, user: AbstractBaseUser, template: str, context: dict) -> tuple[str, str]:
-    with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+    language = getattr(user, "language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
         context = {"user": user, **context}
-        subject = render_to_string(f"notices/{template}.subject.txt", context)
-        body = render_to_string(f"notices/{template}.txt", context)
+        # The library by the name the reader reads: its English name in English notices.
+        if language.startswith("en") and context.get("library_en"):
+            context["library"] = context["library_en"]
+        subject = _render_text(f"notices/{template}.subject.txt", context)
+        body = _render_text(f"notices/{template}.txt", context)
     return " ".join(subject.split()), body
 
 

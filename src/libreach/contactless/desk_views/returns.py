@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -16,6 +15,7 @@ from libreach.contactless import desk_selectors, services
 from libreach.contactless.desk_views.common import refusal
 from libreach.core import lengths
 from libreach.core.errors import DomainError
+from libreach.core.words import format_datetime
 
 
 class CheckInForm(forms.Form):
@@ -39,9 +39,7 @@ def returns(request, library):
                 if item.status == ItemStatus.QUARANTINED:
                     text = _("%(barcode)s checked in: quarantined until %(until)s.") % {
                         "barcode": item.barcode,
-                        "until": timezone.localtime(item.quarantine_until).strftime(
-                            "%Y-%m-%d %H:%M"
-                        ),
+                        "until": format_datetime(item.quarantine_until),
                     }
                 else:
                     text = _("%(barcode)s checked in: back on the shelf.") % {

@@ -18,6 +18,7 @@ from libreach.contactless.desk_views.common import REFUSALS, _books, refusal
 from libreach.contactless.models import DeliveryRun
 from libreach.contactless.transitions import STAFF, VOLUNTEER, Trigger
 from libreach.core.errors import DomainError
+from libreach.core.words import format_date
 
 
 @require_GET
@@ -67,7 +68,7 @@ def run_create(request, library):
     messages.success(
         request,
         _("Run %(number)s of %(date)s created.")
-        % {"number": run.number, "date": run.run_date.isoformat()},
+        % {"number": run.number, "date": format_date(run.run_date)},
     )
     return redirect("desk:run", lib=library.code, run_id=run.pk)
 

@@ -20,6 +20,7 @@ from libreach.contactless.models import (
     PickSlip,
     RequestStatus,
 )
+from libreach.core.words import format_date
 from libreach.testing.fixtures import PASSWORD
 
 
@@ -479,7 +480,7 @@ def test_handover_wrong_code_refused_right_code_lends(shelf, staff):
     assert len(done.context["handed_over"]) == 2
     html = done.content.decode()
     due = request.lines.first().loan.due_date
-    assert due.isoformat() in html
+    assert format_date(due) in html  # in the page's language: 2027年1月1日
 
 
 def test_proxy_handover_shows_proxy_and_checks_the_id_number(shelf, staff):

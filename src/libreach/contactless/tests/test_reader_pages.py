@@ -14,6 +14,7 @@ from libreach.catalog.services import ItemInput, create_record
 from libreach.contactless import services, slots
 from libreach.contactless.models import BorrowRequest, RequestStatus, SlotBooking
 from libreach.contactless.views import slot_value
+from libreach.core.words import format_date
 from libreach.testing.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -283,7 +284,7 @@ def test_pickup_request_books_the_slot_and_offers_the_ics(shelf, reader):
     page = reader.get(response.url)
     assert f'href="/requests/{borrow.pk}/slot.ics"' in page.content.decode()
     local = timezone.localtime(start)
-    assert f"{local:%Y-%m-%d} 15:00–15:30" in text(page)
+    assert f"{format_date(local)} 15:00–15:30" in text(page)
     assert "更改取书时段" in text(page)
     ics = reader.get(f"/requests/{borrow.pk}/slot.ics")
     assert ics.status_code == 200
@@ -427,7 +428,7 @@ def test_the_timeline_tells_found_not_found_and_the_due_date(shelf, reader):
         "已送达并借给你",
     ):
         assert words in body, words
-    assert f"应还日期 {loans[0].due_date:%Y-%m-%d}" in body
+    assert f"应还日期 {format_date(loans[0].due_date)}" in body
     assert "pickup-card" not in page.content.decode()  # a closed request needs no code
 
 

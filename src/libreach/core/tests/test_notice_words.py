@@ -1,0 +1,78 @@
+"""Plain-text notices: unescaped, in the reader's language, with the library's name,
+titles' quotation marks and dates of that language (issue 7, items 8 to 10)."""
+
+import pytest
+
+from libreach.core.notify import render_notice
+
+TITLE = 'Shakespeare\'s "Sonnets" & <Poems>'
+
+
+def _ready(language: str, consortium) -> tuple[str, str]:
+    user = consortium.reader
+    user.language = language
+    context = {
+        "request_id": 7,
+        "library": consortium.lib.name,
+        "library_en": consortium.lib.name_en,
+        "mode": "pickup",
+        "pickup_code": "123456",
+        "shelf_slot": "A-1",
+        "hold_until": "2026-12-09",
+        "service_point": "总馆东门",
+        "building": "",
+        "titles": [TITLE],
+    }
+    return render_notice(user=user, template="contactless_ready", context=context)
+
+
+@pytest.mark.django_db
+def test_text_notice_is_not_html_escaped(consortium):
+    subject, body = _ready("en", consortium)
+    assert f"“{TITLE}”" in body
+    for escaped in ("&#x27;", "&quot;", "&amp;", "&lt;", "&gt;"):
+        assert escaped not in body and escaped not in subject
+
+
+@pytest.mark.django_db
+def test_english_notice_names_the_library_in_english_with_english_dates(consortium):
+    subject, body = _ready("en", consortium)
+    assert "Peking University Library" in subject and "Peking University Library" in body
+    assert "北京大学图书馆" not in subject + body
+    assert "9 Dec 2026" in body and "2026-12-09" not in body
+    assert "《" not in body
+
+
+@pytest.mark.django_db
+def test_chinese_notice_keeps_the_chinese_name_and_title_marks(consortium):
+    subject, body = _ready("zh-hans", consortium)
+    assert "北京大学图书馆" in subject
+    assert f"《{TITLE}》" in body
+    assert "2026年12月9日" in body
+
+
+@pytest.mark.django_db
+def test_closure_notice_dates_in_the_readers_language(consortium):
+    user = consortium.reader
+    context = {
+        "library": consortium.lib.name,
+        "library_en": consortium.lib.name_en,
+        "closure_start": "2026-12-01",
+        "closure_end": "2026-12-14",
+        "reason": "",
+        "loans": [
+            {
+                "barcode": "P1",
+                "title": TITLE,
+                "old_due_date": "2026-12-05",
+                "due_date": "2026-12-15",
+            }
+        ],
+    }
+    user.language = "en"
+    _, body = render_notice(user=user, template="closure_redated", context=context)
+    assert "from 1 Dec 2026 to 14 Dec 2026" in body
+    assert f"{TITLE} (P1): was due 5 Dec 2026, now due 15 Dec 2026" in body
+    user.language = "zh-hans"
+    _, body = render_notice(user=user, template="closure_redated", context=context)
+    assert "2026年12月1日" in body and "2026-12" not in body

@@ -1,0 +1,70 @@
+"""Words that differ by language beyond translation: a library's name, a title's
+quotation marks, a date's or time's format. Each is decided when read, in the language
+active then (a page's, or the reader's for an e-mail), so one value serves both.
+
+Dates and times use Django's localized formats (libreach.core.formats overrides the two
+languages' short forms: "12月2日 09:15" and "2 Dec 09:15"), in the current time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import dateformat, formats, timezone
+from django.utils.translation import get_language
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def local_name(thing) -> str:
+    """`thing.name_en` on English pages when it has one, else `thing.name` (a library's
+    name: readers of the English pages know it by its English name)."""
+    if thing is None:
+        return ""
+    english = getattr(thing, "name_en", "")
+    return english if english and _english() else str(getattr(thing, "name", thing))
+
+
+def quoted_title(title) -> str:
+    """A title in the quotation marks of the active language: 《…》 in Chinese, “…” in
+    English."""
+    if title in (None, ""):
+        return ""
+    return f"“{title}”" if _english() else f"《{title}》"
+
+
+def _moment(value):
+    """A date or aware datetime from a value or its ISO text (e-mails carry JSON)."""
+    if isinstance(value, str):
+        try:
+            value = (
+                dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+            )
+        except ValueError:
+            return None
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value) if timezone.is_aware(value) else value
+    return value if isinstance(value, dt.date) else None
+
+
+def format_date(value, style: str = "DATE_FORMAT") -> str:
+    """A day in the active language's `style` (a Django format name): 2026年12月2日 / 2 Dec 2026."""
+    moment = _moment(value)
+    if moment is None:
+        return "" if value in (None, "") else str(value)
+    if isinstance(moment, dt.datetime):
+        moment = moment.date()
+    return dateformat.format(moment, formats.get_format(style))
+
+
+def format_datetime(value, style: str = "DATETIME_FORMAT") -> str:
+    """A moment in the library's time zone and the active language's `style`:
+    2026年12月2日 09:15 / 2 Dec 2026 09:15 (SHORT_DATETIME_FORMAT leaves out the year)."""
+    moment = _moment(value)
+    if moment is None:
+        return "" if value in (None, "") else str(value)
+    if not isinstance(moment, dt.datetime):
+        return format_date(moment)
+    return dateformat.format(moment, formats.get_format(style))
