@@ -1,5 +1,6 @@
 """Reads of contactless borrowing: requests as their reader or staff see them, the pick
-list in shelving order, delivery runs and their route sheets, and the statistics."""
+list in shelving order, delivery runs and their route sheets, the statistics, and the
+counts of today's work on the desk home."""
 
 from __future__ import annotations
 
@@ -7,14 +8,20 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from libreach.accounts.models import User
 from libreach.accounts.selectors import is_staff_of, reader_profile
+from libreach.catalog.models import Item, ItemStatus
+from libreach.circulation.models import CirculationSettings
 from libreach.consortium.models import Library, ServicePoint
 from libreach.contactless import policies
 from libreach.contactless.models import (
     FULFILLED_STATES,
+    HOLDING_LINE_STATES,
+    OPEN_REQUEST_STATES,
+    PICKUP_MODES,
     BorrowRequest,
     DeliveryRun,
     Disinfection,
@@ -24,6 +31,7 @@ from libreach.contactless.models import (
     RequestEvent,
     RequestLine,
     RequestStatus,
+    SlotBooking,
 )
 from libreach.contactless.policies import role_for
 from libreach.core.errors import NotAuthenticated, NotFound
@@ -263,3 +271,145 @@ def run_for(user, run_id: int) -> DeliveryRun:
     if run is None or not policies.may_see_run(user, run):
         raise NotFound(_("No such delivery run."), code="run_not_found")
     return run
+
+
+# --- today's work, for the desk home -------------------------------------------------------
+
+
+def desk_work_counts(
+    libraries: list[Library],
+    *,
+    today: dt.date,
+    day_start: dt.datetime,
+    day_end: dt.datetime,
+    by: User,
+) -> dict[int, dict[str, int | None]]:
+    """Per library (by id), the contactless work waiting at its desk on `today` (a local
+    date; `day_start`/`day_end` bound it as instants). Six queries, whatever the number
+    of libraries and requests. Each count, exactly:
+
+    - to_pick: request lines still to pick (requested, of a submitted or picking
+      request): the rows of the pick list.
+    - to_disinfect: picking requests with a found book not yet disinfected; None where
+      the library does not require disinfection before staging (nothing then waits for it).
+    - to_stage: picking requests that staging would accept now: no line left to pick, at
+      least one book found, and (where disinfection is required) none found but not yet
+      disinfected.
+    - ready_for_run: ready delivery requests that no delivery run has taken yet.
+    - runs_out: delivery runs dispatched and not yet completed (any date).
+    - pickups_today: requests with a pickup slot booked today that are still open (not
+      collected, cancelled or expired).
+    - holds_last_day: pickup requests waiting on the hold shelf whose hold date is today
+      (the reader is sent the last-day notice).
+    - holds_overdue: pickup requests still waiting on the hold shelf after their hold date
+      (the expiry job has not run yet; they will expire and their copies come back).
+    - to_check_in: copies a closed request gave back (in transit, held by no open line),
+      waiting to be checked in on the returns page.
+    """
+    for library in libraries:
+        policies.require_staff(by, library)
+    ids = [library.pk for library in libraries]
+    counts: dict[int, dict[str, int | None]] = {pk: dict.fromkeys(DESK_WORK_KEYS, 0) for pk in ids}
+
+    def put(key: str, rows) -> None:
+        for library_id, n in rows:
+            counts[library_id][key] = n
+
+    put(
+        "to_pick",
+        RequestLine.objects.filter(
+            request__library_id__in=ids,
+            request__status__in=[RequestStatus.SUBMITTED, RequestStatus.PICKING],
+            status=LineStatus.REQUESTED,
+        )
+        .order_by()
+        .values("request__library_id")
+        .annotate(n=Count("id"))
+        .values_list("request__library_id", "n"),
+    )
+
+    lines = RequestLine.objects.filter(request=OuterRef("pk"))
+    waiting = Exists(lines.filter(status=LineStatus.REQUESTED))
+    found = Exists(lines.filter(status=LineStatus.FOUND))
+    disinfected = Exists(lines.filter(status=LineStatus.DISINFECTED))
+    picking = Q(status=RequestStatus.PICKING)
+    on_hold_shelf = Q(
+        mode__in=PICKUP_MODES, status__in=[RequestStatus.READY, RequestStatus.AWAITING_PICKUP]
+    )
+    rows = (
+        BorrowRequest.objects.filter(
+            library_id__in=ids,
+            status__in=[RequestStatus.PICKING, RequestStatus.READY, RequestStatus.AWAITING_PICKUP],
+        )
+        .order_by()
+        .values("library_id")
+        .annotate(
+            to_disinfect=Count("id", filter=picking & found),
+            stageable=Count("id", filter=picking & ~waiting & (found | disinfected)),
+            stageable_disinfected=Count("id", filter=picking & ~waiting & ~found & disinfected),
+            ready_for_run=Count(
+                "id", filter=Q(mode=Mode.DELIVERY, status=RequestStatus.READY, run=None)
+            ),
+            holds_last_day=Count("id", filter=on_hold_shelf & Q(hold_until=today)),
+            holds_overdue=Count("id", filter=on_hold_shelf & Q(hold_until__lt=today)),
+        )
+    )
+    disinfecting = set(
+        CirculationSettings.objects.filter(
+            library_id__in=ids, requires_disinfection=True
+        ).values_list("library_id", flat=True)
+    )
+    for row in rows:
+        own = counts[row["library_id"]]
+        for key in ("to_disinfect", "ready_for_run", "holds_last_day", "holds_overdue"):
+            own[key] = row[key]
+        disinfects = row["library_id"] in disinfecting
+        own["to_stage"] = row["stageable_disinfected" if disinfects else "stageable"]
+    for pk in ids:
+        if pk not in disinfecting:
+            counts[pk]["to_disinfect"] = None
+
+    put(
+        "runs_out",
+        DeliveryRun.objects.filter(library_id__in=ids, status=DeliveryRun.Status.DISPATCHED)
+        .order_by()
+        .values("library_id")
+        .annotate(n=Count("id"))
+        .values_list("library_id", "n"),
+    )
+    put(
+        "pickups_today",
+        SlotBooking.objects.filter(
+            request__library_id__in=ids,
+            slot_start__gte=day_start,
+            slot_start__lt=day_end,
+            request__status__in=OPEN_REQUEST_STATES,
+        )
+        .order_by()
+        .values("request__library_id")
+        .annotate(n=Count("id"))
+        .values_list("request__library_id", "n"),
+    )
+    put(
+        "to_check_in",
+        Item.objects.filter(library_id__in=ids, status=ItemStatus.IN_TRANSIT)
+        .exclude(request_lines__status__in=HOLDING_LINE_STATES)
+        .order_by()
+        .values("library_id")
+        .annotate(n=Count("id"))
+        .values_list("library_id", "n"),
+    )
+    return counts
+
+
+DESK_WORK_KEYS = (
+    "to_pick",
+    "to_disinfect",
+    "to_stage",
+    "ready_for_run",
+    "runs_out",
+    "pickups_today",
+    "holds_last_day",
+    "holds_overdue",
+    "to_check_in",
+)

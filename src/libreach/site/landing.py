@@ -1,0 +1,38 @@
+"""Where signing in leads: staff to their desk, readers where they went before.
+
+The sign-in page (`/accounts/login/`) is Django's LoginView with one change: without
+a `next` it sends staff (anyone with a role at a library, or a consortium admin) to the
+desk — the choice of libraries when they have several, else their library's desk home —
+and readers to LOGIN_REDIRECT_URL as before. A `next` on this site still wins: Django
+checks it names this host (url_has_allowed_host_and_scheme), so a link elsewhere is
+ignored and the user lands as if none had been given.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.views import LoginView
+from django.shortcuts import resolve_url
+from django.urls import reverse
+
+from libreach.site.desk import desk_libraries
+
+
+def desk_url_of(user) -> str:
+    """The desk `user` works at: their library's desk home, the choice of libraries
+    when they have several (or are a consortium admin); "" for anyone else. One query."""
+    libraries = desk_libraries(user) if getattr(user, "is_authenticated", False) else []
+    if len(libraries) == 1:
+        return reverse("desk:library", args=[libraries[0].code])
+    return reverse("desk:home") if libraries else ""
+
+
+def landing_url(user) -> str:
+    """Where `user` lands after signing in when no page was asked for."""
+    return desk_url_of(user) or resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+class LandingLoginView(LoginView):
+    def get_default_redirect_url(self) -> str:
+        # Called after the form signed the user in, so request.user is the new user.
+        return landing_url(self.request.user)
