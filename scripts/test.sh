@@ -3,8 +3,9 @@
 # and again on a PostgreSQL cluster started here on 127.0.0.1 (and stopped afterwards).
 #
 # Installs what the suite needs: the Python packages (pip install -e ".[test]") and, as
-# root on Debian, PostgreSQL, Chromium, a CJK font, gettext and the Pango libraries
-# WeasyPrint draws PDFs with. Extra pytest arguments
+# root on Debian, PostgreSQL, Chromium (and a CJK font for its pages; PDFs embed the
+# package's own), gettext, the Pango libraries WeasyPrint draws PDFs with and poppler's
+# pdffonts that checks which fonts a PDF embeds. Extra pytest arguments
 # are passed on, e.g. `scripts/test.sh -k search`. LIBREACH_TEST_DATABASES=sqlite (or
 # postgresql) runs one database only.
 set -euo pipefail
@@ -17,14 +18,14 @@ step "system packages"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     missing=()
     for pkg in postgresql postgresql-contrib chromium fonts-wqy-microhei gettext \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; do
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils; do
         dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ]; then
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
     fi
-    echo "present: postgresql chromium fonts-wqy-microhei gettext pango"
+    echo "present: postgresql chromium fonts-wqy-microhei gettext pango poppler-utils"
 else
     echo "not root on Debian: using what is installed (missing tools skip their tests)"
 fi

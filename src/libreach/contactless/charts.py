@@ -4,15 +4,21 @@ matplotlib is imported on first use (about a second, once per process); a chart 
 renders in about 0.1 s. Nothing but the import is kept between requests. Text stays
 text in the SVG (`svg.fonttype: none`), so the browser draws it with the page's CJK font
 and it can be selected and read by a screen reader; the page's table is the chart's text
-alternative.
+alternative. matplotlib lays the text out with the package's own CJK font
+(libreach.core.fonts), registered on first use, so labels are measured right on a server
+with no CJK font installed.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from functools import cache
 
-CJK_FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans", "sans-serif"]
+from libreach.core.fonts import CJK_FAMILY, CJK_FONT
+
+# The packaged font first; the SVG names them all, for the browser to choose from.
+CJK_FONTS = [CJK_FAMILY, "WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans", "sans-serif"]
 REQUESTED_COLOUR = "#0b5cad"
 FULFILLED_COLOUR = "#2e7d4f"
 
@@ -30,6 +36,8 @@ def requested_vs_fulfilled_svg(
 
     matplotlib.use("svg", force=False)
     from matplotlib.figure import Figure
+
+    _register_font()
 
     style = {
         "font.family": "sans-serif",
@@ -74,3 +82,10 @@ def requested_vs_fulfilled_svg(
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r'(<svg[^>]*?) width="[^"]*" height="[^"]*"', r"\1", svg, count=1)
     return svg
+
+
+@cache
+def _register_font() -> None:
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(str(CJK_FONT))
