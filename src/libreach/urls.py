@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("desk/", include("libreach.desk_urls")),
     path("", include("libreach.contactless.urls")),
+    path("", include("libreach.circulation.urls")),
     path("", include("libreach.catalog.urls")),
 ]

@@ -23,3 +23,9 @@ class CirculationConfig(AppConfig):
             every=dt.timedelta(minutes=10),
             func_path="libreach.circulation.closures.apply_open_closures",
         )
+        # Idempotent: a loan is announced once per due date.
+        periodic.register(
+            "due_soon_notices",
+            every=dt.timedelta(hours=1),
+            func_path="libreach.circulation.services.send_due_soon_notices",
+        )

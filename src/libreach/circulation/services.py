@@ -5,8 +5,10 @@ written, or rolls the transaction back, so a refused call changes nothing.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +19,8 @@ from libreach.circulation.models import Loan
 from libreach.circulation.transitions import Trigger, allowed, apply
 from libreach.consortium.models import Closure
 from libreach.consortium.selectors import next_open_day
-from libreach.core.errors import Conflict, RuleViolation
+from libreach.core.errors import Conflict, DomainError, RuleViolation
+from libreach.core.notify import queue_notice
 
 
 def _lock_item(item: Item) -> Item:
@@ -128,17 +131,10 @@ def renew(
         .get(pk=loan.pk)
     )
     policies.require_can_renew(by, locked)
-    if locked.returned_at is not None:
-        raise Conflict(_("This loan has ended."), code="loan_closed")
     policy = selectors.policy_for(locked.library, locked.reader.reader_type)
-    if locked.renewals >= policy.max_renewals:
-        raise RuleViolation(
-            _("This loan has been renewed %(n)d times, the most allowed."),
-            code="too_many_renewals",
-            n=locked.renewals,
-        )
-    if timezone.localdate(at) > locked.due_date:
-        raise RuleViolation(_("An overdue loan cannot be renewed."), code="loan_overdue")
+    refusal = selectors.renewal_refusal(locked, policy, timezone.localdate(at))
+    if refusal is not None:
+        raise refusal
     locked.due_date = next_open_day(
         locked.library, locked.due_date + dt.timedelta(days=policy.renewal_days)
     )
@@ -146,6 +142,78 @@ def renew(
     locked.save(update_fields=["due_date", "renewals"])
     loan.due_date, loan.renewals = locked.due_date, locked.renewals
     return locked
+
+
+@dataclass
+class RenewAllResult:
+    renewed: list[Loan]
+    refused: list[tuple[Loan, DomainError]]
+
+
+@transaction.atomic
+def renew_all(*, by: policies.Actor, at: dt.datetime | None = None) -> RenewAllResult:
+    """Renew every open loan of the caller's card that the renewal rule allows.
+
+    One transaction; each renewal is `renew` (its own savepoint), so a loan refused
+    meanwhile (renewed elsewhere to its limit) is reported and the others still go.
+    """
+    at = at or timezone.now()
+    result = RenewAllResult(renewed=[], refused=[])
+    for line in selectors.reader_loan_lines(by, today=timezone.localdate(at)):
+        if not line.renewable:
+            continue
+        try:
+            result.renewed.append(renew(loan=line.loan, at=at, by=by))
+        except DomainError as error:
+            result.refused.append((line.loan, error))
+    return result
+
+
+def send_due_soon_notices(*, today: dt.date | None = None) -> int:
+    """E-mail each reader whose open loans fall due within DUE_SOON_DAYS; return how
+    many readers were told.
+
+    Once per loan and due date: a loan is marked with the due date it was announced
+    for, so running again sends nothing, and a renewed (or re-dated) loan is announced
+    again when its new date comes near. One transaction per reader.
+    """
+    today = today or timezone.localdate()
+    due = Loan.objects.filter(
+        returned_at=None,
+        due_date__gte=today,
+        due_date__lte=today + dt.timedelta(days=selectors.DUE_SOON_DAYS),
+    ).exclude(due_soon_notice_for=F("due_date"))
+    told = 0
+    for reader_id in sorted(set(due.values_list("reader_id", flat=True))):
+        with transaction.atomic():
+            loans = list(
+                due.filter(reader_id=reader_id)
+                .select_for_update(of=("self",))
+                .select_related("item__record", "library", "reader__user")
+                .order_by("due_date", "id")
+            )
+            if not loans:  # returned or told meanwhile
+                continue
+            Loan.objects.filter(pk__in=[loan.pk for loan in loans]).update(
+                due_soon_notice_for=F("due_date")
+            )
+            queue_notice(
+                user=loans[0].reader.user,
+                template="loan_due_soon",
+                context={
+                    "loans": [
+                        {
+                            "title": loan.item.record.title,
+                            "barcode": loan.item.barcode,
+                            "due_date": loan.due_date.isoformat(),
+                            "library": loan.library.code,
+                        }
+                        for loan in loans
+                    ],
+                },
+            )
+            told += 1
+    return told
 
 
 @transaction.atomic

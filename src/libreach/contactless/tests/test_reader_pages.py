@@ -451,18 +451,19 @@ def test_the_request_page_costs_the_same_queries_however_many_books(
 
     assert queries_for(["呐喊"]) == queries_for(["红楼梦", "数据结构", "时间简史", "论语译注"])
     borrow = BorrowRequest.objects.order_by("-pk").first()
-    # Session, user, the request, its lines, history and disinfections, the staff check;
-    # then the slot chooser: three queries for all the coming days together.
-    with django_assert_max_num_queries(7 + 3):
+    # Session, user, the request, its lines, history and disinfections, the staff check,
+    # the due-soon banner; then the slot chooser: three queries for all the coming days
+    # together.
+    with django_assert_max_num_queries(8 + 3):
         reader.get(f"/requests/{borrow.pk}/")
     # A delivery request has no slots to offer.
     add(reader, item=shelf.copies("红楼梦")[2])
     assert submit(reader, mode="delivery", building="DORM1").status_code == 302
     borrow = BorrowRequest.objects.order_by("-pk").first()
     assert borrow.mode == "delivery"
-    with django_assert_max_num_queries(7):
-        reader.get(f"/requests/{borrow.pk}/")
     with django_assert_max_num_queries(8):
+        reader.get(f"/requests/{borrow.pk}/")
+    with django_assert_max_num_queries(9):
         reader.get("/requests/")
 
 

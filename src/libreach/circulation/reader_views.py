@@ -1,0 +1,103 @@
+"""Reader pages of circulation: my loans (renew one, renew all) and my loan history.
+
+Views only translate: selectors say what is on loan and whether the renewal rule
+allows it, services.renew decides (by= the reader), and a refusal comes back as the
+rule's own sentence in the reader's language with nothing changed. A loan is its
+reader's alone here: to anyone else, staff included, it does not exist.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from libreach.accounts.selectors import reader_profile
+from libreach.circulation import selectors, services
+from libreach.core.errors import DomainError, NotFound
+
+HISTORY_PER_PAGE = 20
+
+
+def _due(day) -> str:
+    return date_format(day, "DATE_FORMAT")
+
+
+@require_GET
+@login_required
+def loans(request: HttpRequest) -> HttpResponse:
+    lines = selectors.reader_loan_lines(request.user)
+    return render(
+        request,
+        "circulation/loans.html",
+        {
+            "lines": lines,
+            "has_card": reader_profile(request.user) is not None,
+            "renewable": sum(line.renewable for line in lines),
+            "due_soon_days": selectors.DUE_SOON_DAYS,
+        },
+    )
+
+
+@require_GET
+@login_required
+def loan_history(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.loan_history_of(request.user), HISTORY_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "circulation/loan_history.html", {"page": page})
+
+
+@require_POST
+@login_required
+def renew(request: HttpRequest, loan_id: int) -> HttpResponse:
+    try:
+        loan = selectors.own_loan(request.user, loan_id)
+    except NotFound:
+        raise Http404 from None
+    try:
+        services.renew(loan=loan, by=request.user)
+    except DomainError as error:
+        messages.error(
+            request,
+            _("“%(title)s” was not renewed: %(reason)s")
+            % {"title": loan.item.record.title, "reason": error.detail},
+        )
+    else:
+        messages.success(
+            request,
+            _("“%(title)s” renewed: now due %(date)s.")
+            % {"title": loan.item.record.title, "date": _due(loan.due_date)},
+        )
+    return redirect("circulation:loans")
+
+
+@require_POST
+@login_required
+def renew_all(request: HttpRequest) -> HttpResponse:
+    result = services.renew_all(by=request.user)
+    if result.renewed:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d loan renewed.",
+                "%(count)d loans renewed.",
+                len(result.renewed),
+            )
+            % {"count": len(result.renewed)},
+        )
+    for loan, error in result.refused:
+        messages.error(
+            request,
+            _("“%(title)s” was not renewed: %(reason)s")
+            % {"title": loan.item.record.title, "reason": error.detail},
+        )
+    if not result.renewed and not result.refused:
+        messages.info(request, _("No loan can be renewed now; each loan says why."))
+    return redirect("circulation:loans")
