@@ -1,24 +1,30 @@
 """Reads only the staff desk pages need, beside `selectors.py`: which pick-list lines a
 printed slip already carried, a slip's lines, how many requests wait in each state, the
-buildings a delivery run can serve, and who can take a run."""
+buildings a delivery run can serve, who can take a run, and the handover lookup."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts.models import StaffMembership, StaffRole, User
-from libreach.accounts.selectors import STAFF_ROLES
+from libreach.accounts.selectors import STAFF_ROLES, is_staff_of
 from libreach.catalog.models import Item, ItemStatus
 from libreach.consortium.models import Library
+from libreach.contactless import policies, transitions
 from libreach.contactless.models import (
     CLOSED_REQUEST_STATES,
     HOLDING_LINE_STATES,
     BorrowRequest,
+    LineStatus,
     Mode,
     PickSlip,
+    RequestLine,
     RequestStatus,
 )
+from libreach.core import normalise
 from libreach.core.errors import NotFound
 
 
@@ -103,3 +109,116 @@ def awaiting_return(library: Library) -> QuerySet[Item]:
         .select_related("record")
         .order_by("updated_at", "barcode")
     )
+
+
+# --- handover lookup ----------------------------------------------------------------------
+
+# At most this many requests a lookup lists: a common surname finds many, and the desk
+# narrows the search (adds the given name, takes the card) rather than scrolls.
+HANDOVER_LOOKUP_LIMIT = 20
+# What a pickup code looks like (services.new_pickup_code): only such a string is
+# looked up as one.
+PICKUP_CODE_LENGTH = 6
+
+
+class MatchedBy:
+    """Why a request is in the lookup's list: which part of it the typed text matched."""
+
+    REQUEST = "request"
+    PICKUP_CODE = "pickup_code"
+    CARD = "card"
+    NAME = "name"
+    PROXY = "proxy"
+
+
+@dataclass(frozen=True)
+class HandoverMatch:
+    request: BorrowRequest
+    matched_by: tuple[str, ...]
+
+    @property
+    def by_code_only(self) -> bool:
+        # Nothing but a six-digit code ties this request to the person at the desk.
+        return self.matched_by == (MatchedBy.PICKUP_CODE,)
+
+
+@dataclass(frozen=True)
+class HandoverLookup:
+    matches: list[HandoverMatch]
+    # More requests matched than the list shows.
+    more: bool = False
+
+
+def _handover_states(role: str) -> Q:
+    """The (state, mode) pairs from which `role` may hand a request over, read from the
+    transition table so the lookup lists exactly what the handover step accepts."""
+    ready = Q(pk__in=[])
+    for row in transitions.REQUEST_TABLE:
+        if row.trigger == transitions.Trigger.HANDOVER and role in row.who:
+            ready |= Q(status=row.state, mode__in=sorted(row.modes))
+    return ready
+
+
+def handover_lookup(
+    user, library: Library, text: str, *, limit: int = HANDOVER_LOOKUP_LIMIT
+) -> HandoverLookup:
+    """Requests of `library` ready for `user` to hand over, found by what the desk typed:
+    a request number, the six-digit pickup code, the reader's card number, or part of the
+    reader's (or the proxy's) name, any case. Typed codes are read as `normalise` reads
+    them (full-width digits, spaces). Staff find every such request of the library, a
+    volunteer only those on their runs, anyone else nothing.
+
+    Two queries (the requests, their staged books) whatever the number of matches; at
+    most `limit` matches, `more` when there were others.
+    """
+    typed = " ".join(normalise.typed_text(text).split())
+    if not typed:
+        return HandoverLookup([])
+    if is_staff_of(user, library):
+        role, visible = transitions.STAFF, Q()
+    elif policies.is_volunteer(user, library):
+        role, visible = transitions.VOLUNTEER, Q(run__assignee=user)
+    else:
+        return HandoverLookup([])
+
+    number = normalise.digits_code(typed).lstrip("#")
+    # isascii: str.isdigit also takes digits int() refuses (superscripts, other scripts).
+    is_number = number.isascii() and number.isdigit()
+    card = normalise.card_number(typed)
+    keys = Q(reader__card_number__iexact=card)
+    if is_number and len(number) < 10:  # a longer number is no request (the id column)
+        keys |= Q(pk=int(number))
+    if is_number and len(number) == PICKUP_CODE_LENGTH:
+        keys |= Q(pickup_code=number)
+    if not is_number:  # names hold no digits; "2020" is a card, not part of a name
+        keys |= Q(reader__user__name__icontains=typed) | Q(proxy_name__icontains=typed)
+
+    requests = (
+        BorrowRequest.objects.filter(_handover_states(role), visible, keys, library=library)
+        .select_related("reader__user", "building", "service_point", "run", "slot_booking")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=RequestLine.objects.filter(status=LineStatus.STAGED)
+                .select_related("record", "item")
+                .order_by("position"),
+                to_attr="staged_lines",
+            )
+        )
+        .order_by("reader__user__name", "reader__card_number", "queue_number")[: limit + 1]
+    )
+    found = list(requests)
+    folded = typed.casefold()
+    matches = []
+    for request in found[:limit]:
+        matched = (
+            (MatchedBy.REQUEST, is_number and str(request.pk) == number),
+            (MatchedBy.PICKUP_CODE, is_number and request.pickup_code == number),
+            (MatchedBy.CARD, request.reader.card_number.casefold() == card.casefold()),
+            (MatchedBy.NAME, not is_number and folded in request.reader.user.name.casefold()),
+            (MatchedBy.PROXY, not is_number and folded in request.proxy_name.casefold()),
+        )
+        # The database folds case a little differently from Python: call it the name.
+        matched_by = tuple(key for key, hit in matched if hit) or (MatchedBy.NAME,)
+        matches.append(HandoverMatch(request, matched_by))
+    return HandoverLookup(matches, more=len(found) > limit)

@@ -1,4 +1,5 @@
-"""Handover by request number (typed or scanned) and pickup code."""
+"""Handover: find the request (scanned QR, request number, the reader's card number,
+pickup code or name), then check the pickup code (and a proxy's ID number) and lend."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from libreach.accounts.desk import DESK_ROLES, desk_view
-from libreach.contactless import selectors, services
+from libreach.contactless import desk_selectors, selectors, services
+from libreach.contactless.desk_selectors import MatchedBy
 from libreach.contactless.desk_views.common import (
     REFUSALS,
     _books,
@@ -41,7 +44,9 @@ def parse_request_ref(text: str) -> tuple[int | None, str]:
     return None, ""
 
 
-def _handover_context(request, library, ref: str, code: str = "") -> dict:
+def _handover_context(request, library, ref: str, code: str = "", *, quiet: bool = False) -> dict:
+    """The handover step of the request `ref` names. `quiet`: say nothing when there is
+    no such request (the lookup says it)."""
     context = {"library": library, "ref": ref, "code": code, "borrow": None}
     request_id, scanned = parse_request_ref(ref)
     if ref and request_id is None:
@@ -54,7 +59,8 @@ def _handover_context(request, library, ref: str, code: str = "") -> dict:
     except DomainError:
         borrow = None
     if borrow is None or borrow.library_id != library.pk or role not in (STAFF, "volunteer"):
-        messages.error(request, str(REFUSALS["request_not_found"]))
+        if not quiet:
+            messages.error(request, str(REFUSALS["request_not_found"]))
         return context
     context |= {
         "borrow": borrow,
@@ -67,6 +73,30 @@ def _handover_context(request, library, ref: str, code: str = "") -> dict:
         ],
     }
     return context
+
+
+# What a lookup's row says it was found by.
+MATCHED_BY = {
+    MatchedBy.REQUEST: gettext_lazy("request number"),
+    MatchedBy.PICKUP_CODE: gettext_lazy("pickup code"),
+    MatchedBy.CARD: gettext_lazy("card number"),
+    MatchedBy.NAME: gettext_lazy("reader's name"),
+    MatchedBy.PROXY: gettext_lazy("proxy's name"),
+}
+
+
+def _match_rows(lookup: desk_selectors.HandoverLookup | None, borrow) -> list[dict]:
+    return [
+        {
+            "match": match,
+            "request": match.request,
+            "found_by": [str(MATCHED_BY[key]) for key in match.matched_by],
+            "current": borrow is not None and match.request.pk == borrow.pk,
+            # Found by the code the reader gave: the handover step has it filled in.
+            "code": match.request.pickup_code if MatchedBy.PICKUP_CODE in match.matched_by else "",
+        }
+        for match in (lookup.matches if lookup else [])
+    ]
 
 
 @desk_view(DESK_ROLES)
@@ -101,6 +131,40 @@ def handover(request, library):
             return redirect(back)
         url = reverse("desk:handover", args=[library.code])
         return redirect(f"{url}?request={request_id}")
+    query = request.GET.get("q", "").strip()
     ref = request.GET.get("request", "").strip()
-    context = _handover_context(request, library, ref, request.GET.get("code", "").strip())
+    code = request.GET.get("code", "").strip()
+    lookup, quiet = None, False
+    if query and QR_PREFIX.match(normalise.typed_text(query)):
+        ref = ref or query  # a scanned QR names its request (and carries the code)
+    elif query:
+        lookup = desk_selectors.handover_lookup(request.user, library, query)
+        if not ref and len(lookup.matches) == 1 and not lookup.more:
+            # One request ready: straight to its handover step.
+            (match,) = lookup.matches
+            ref = str(match.request.pk)
+            if MatchedBy.PICKUP_CODE in match.matched_by:
+                code = code or match.request.pickup_code
+        elif not ref and not lookup.matches:
+            # Nothing ready: a request number still shows that request, whatever its state.
+            request_id, _scanned = parse_request_ref(query)
+            ref = "" if request_id is None else str(request_id)
+            quiet = True
+    context = _handover_context(request, library, ref, code, quiet=quiet)
+    if lookup is not None and not lookup.matches and context["borrow"] is None:
+        messages.info(
+            request,
+            _("No request ready for handover here matches “%(query)s”.") % {"query": query},
+        )
+    borrow = context["borrow"]
+    rows = _match_rows(lookup, borrow)
+    context |= {
+        "query": query,
+        "lookup": lookup,
+        # One request found is opened at once; a list when there is a choice.
+        "rows": rows if lookup and (len(rows) > 1 or lookup.more) else [],
+        # Only a six-digit code ties the request to the person at the desk: say to check
+        # their card (a code guessed at the door must not be enough).
+        "check_card": any(row["current"] and row["match"].by_code_only for row in rows),
+    }
     return render(request, "contactless/desk/handover.html", context)

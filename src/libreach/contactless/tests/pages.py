@@ -153,6 +153,14 @@ CASES = [
         expect=DESK_AND_VOLUNTEERS,
     ),
     PageCase(
+        "GET",
+        "desk/<str:lib>/handover/",
+        name="GET /desk/<lib>/handover/?q= (the reader's card number)",
+        setup=_out,
+        data={"q": "2020000001"},
+        expect=DESK_AND_VOLUNTEERS,
+    ),
+    PageCase(
         "POST",
         "desk/<str:lib>/handover/",
         setup=_out,
