@@ -256,6 +256,7 @@ def load_demo(*, stdout=None) -> list[Login]:
             if stdout:
                 stdout.write(f"  {library.code}: {label}: {result.summary()}")
     _ensure_contactless(libraries[0])
+    _ensure_loans(libraries[0])
     return logins
 
 
@@ -341,3 +342,45 @@ def _ensure_contactless(library: Library) -> None:
     )
     request(readers[1], "delivery", records[7:10], 2)
     request(readers[2], "pickup", records[10:12], 1)
+
+
+def _ensure_loans(library: Library) -> None:
+    """The first reader's loans page: two due soon, one overdue, one renewed to the
+    limit (so it says why it cannot be renewed again), and a history of returned loans,
+    one of them late with a fine; the second reader has one due soon. Made through the
+    circulation services at past moments, and only once.
+    """
+    from django.utils import timezone
+
+    from libreach.catalog.models import Item, ItemStatus
+    from libreach.circulation import services
+    from libreach.circulation.models import Loan
+
+    if Loan.objects.filter(library=library, returned_at__isnull=False).exists():
+        return
+    readers = list(ReaderProfile.objects.filter(library=library).order_by("card_number")[:2])
+    # Copies far from the ones the contactless requests took (those are the first ids).
+    items = list(
+        Item.objects.filter(library=library, status=ItemStatus.AVAILABLE, loanable=True)
+        .select_related("library")
+        .order_by("-id")[:30]
+    )
+    if len(readers) < 2 or len(items) < 30:
+        return
+    now = timezone.now()
+    day = dt.timedelta(days=1)
+    # Returned loans, a week apart, the latest returned first on the history page.
+    for n in range(24):
+        out = now - (200 - 7 * n) * day
+        services.checkout(item=items[n], reader=readers[0], at=out)
+        services.checkin(item=items[n], at_library=library, at=out + 12 * day)
+    services.checkout(item=items[24], reader=readers[0], at=now - 45 * day)  # late: a fine
+    services.checkin(item=items[24], at_library=library, at=now - 8 * day)
+    # Open loans: the policy lends for 30 days, so these fall due tomorrow, in two days
+    # and three days ago.
+    for n, days_ago in ((25, 29), (26, 28), (27, 33)):
+        services.checkout(item=items[n], reader=readers[0], at=now - days_ago * day)
+    limit = services.checkout(item=items[28], reader=readers[0], at=now - 5 * day)
+    services.renew(loan=limit, at=now - 5 * day)
+    services.renew(loan=limit, at=now - 4 * day)
+    services.checkout(item=items[29], reader=readers[1], at=now - 28 * day)

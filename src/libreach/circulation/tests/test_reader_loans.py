@@ -306,3 +306,30 @@ def test_the_renewal_rule_is_the_services(circ, shelf, clock):
             services.renew(loan=shelf[name], by=circ.c.reader)
         assert raised.value.code == refusal.code
     assert lines[shelf["soon"].pk].renewable
+
+
+def test_the_demo_readers_loans_show_every_case(consortium):
+    """site.demo's loans: two due soon, one overdue, one renewed to the limit, a history
+    of returned loans with one fine; and made once."""
+    from libreach.site.demo import _ensure_loans
+
+    catalog_services.create_record(
+        library=consortium.lib,
+        title="子夜",
+        items=[catalog_services.ItemInput(barcode=f"Z{n:03}") for n in range(30)],
+    )
+    with travel(at(SATURDAY)):
+        _ensure_loans(consortium.lib)
+        _ensure_loans(consortium.lib)
+        lines = selectors.reader_loan_lines(consortium.reader)
+        history = list(selectors.loan_history_of(consortium.reader))
+        other = selectors.reader_loan_lines(consortium.other_reader)
+
+    assert sorted(line.days_left for line in lines) == [-3, 1, 2, 85]
+    assert sum(line.due_soon for line in lines) == 2
+    assert sorted(line.refusal.code for line in lines if line.refusal) == [
+        "loan_overdue",
+        "too_many_renewals",
+    ]
+    assert len(history) == 25 and sum(loan.fine_fen > 0 for loan in history) == 1
+    assert [line.due_soon for line in other] == [True]
