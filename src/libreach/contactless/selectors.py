@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts.models import User
 from libreach.accounts.selectors import is_staff_of, reader_profile
+from libreach.catalog.callnumbers import natural_key
 from libreach.catalog.models import Item, ItemStatus
 from libreach.circulation.models import CirculationSettings
 from libreach.consortium.models import Library, ServicePoint
@@ -154,8 +155,10 @@ def runs_visible_to(user, library: Library) -> QuerySet[DeliveryRun]:
 
 
 def route_sheet(run: DeliveryRun) -> list[dict]:
-    """The run's stops: one per building (by name), its requests in queue order."""
-    requests = _with_details(run.requests.all()).order_by("building__name", "queue_number")
+    """The run's stops: one per building in building order (the buildings' codes as the
+    library lists them, digits as numbers: DORM2 before DORM10), its requests in queue
+    order."""
+    requests = _with_details(run.requests.all()).order_by("queue_number")
     stops: dict[int, dict] = {}
     for request in requests:
         stop = stops.setdefault(
@@ -163,7 +166,12 @@ def route_sheet(run: DeliveryRun) -> list[dict]:
             {"building": request.building, "requests": []},
         )
         stop["requests"].append(request)
-    return list(stops.values())
+    return sorted(stops.values(), key=lambda stop: _building_order(stop["building"]))
+
+
+def _building_order(building) -> tuple[bool, str]:
+    # A request without a building (none should have one) ends the route.
+    return (building is None, natural_key(building.code) if building else "")
 
 
 # --- statistics --------------------------------------------------------------------------

@@ -26,7 +26,14 @@ from libreach.contactless.desk_views.requests import (
     stage,
 )
 from libreach.contactless.desk_views.returns import returns
-from libreach.contactless.desk_views.runs import run_create, run_detail, run_dispatch, run_list
+from libreach.contactless.desk_views.runs import (
+    run_create,
+    run_detail,
+    run_dispatch,
+    run_list,
+    run_sheet,
+    run_sheet_pdf,
+)
 from libreach.contactless.desk_views.stats import stats
 
 __all__ = [
@@ -48,6 +55,8 @@ __all__ = [
     "run_detail",
     "run_dispatch",
     "run_list",
+    "run_sheet",
+    "run_sheet_pdf",
     "stage",
     "stats",
 ]

@@ -1,11 +1,13 @@
-"""Delivery runs: the list, a new run, the route sheet, dispatching a run."""
+"""Delivery runs: the list, a new run, the run's page, its printed route sheet (page and
+PDF), dispatching a run."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -13,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from libreach.accounts.desk import DESK_ROLES, desk_view
 from libreach.accounts.selectors import is_staff_of
 from libreach.consortium.selectors import buildings_of
-from libreach.contactless import desk_selectors, selectors, services, transitions
+from libreach.contactless import desk_selectors, pdf, selectors, services, transitions
 from libreach.contactless.desk_views.common import REFUSALS, _books, refusal
 from libreach.contactless.models import DeliveryRun
 from libreach.contactless.transitions import STAFF, VOLUNTEER, Trigger
@@ -105,6 +107,44 @@ def run_detail(request, library, run_id: int):
             "can_dispatch": any(b.can_dispatch for stop in stops for b in stop["requests"]),
         },
     )
+
+
+def _sheet_context(request, library, run_id: int) -> dict:
+    """The printed route sheet: the stops in building order, each request's books (title
+    and barcode) and an empty box for the reader's signature."""
+    run = _library_run(request, library, run_id)
+    stops = selectors.route_sheet(run)
+    for stop in stops:
+        for borrow in stop["requests"]:
+            borrow.books = _books(borrow)
+        stop["books"] = sum(len(borrow.books) for borrow in stop["requests"])
+    return {
+        "library": library,
+        "run": run,
+        "stops": stops,
+        "requests": sum(len(stop["requests"]) for stop in stops),
+        "books": sum(stop["books"] for stop in stops),
+        "printed_at": timezone.now(),
+    }
+
+
+@require_GET
+@desk_view(DESK_ROLES)
+def run_sheet(request, library, run_id: int):
+    return render(
+        request, "contactless/desk/route_sheet.html", _sheet_context(request, library, run_id)
+    )
+
+
+@require_GET
+@desk_view(DESK_ROLES)
+def run_sheet_pdf(request, library, run_id: int):
+    context = {**_sheet_context(request, library, run_id), "for_pdf": True}
+    html = render_to_string("contactless/desk/route_sheet.html", context, request=request)
+    response = HttpResponse(pdf.html_to_pdf(html), content_type="application/pdf")
+    name = f"route-sheet-{library.code}-{context['run'].run_date:%Y%m%d}-{context['run'].number}"
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return response
 
 
 @require_POST

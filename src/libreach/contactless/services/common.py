@@ -28,8 +28,9 @@ from libreach.core.notify import queue_notice
 
 
 def new_pickup_code() -> str:
-    # Six digits: read out at a door, typed on a phone; guessing is 1 in a million and
-    # the desk checks it against one request, never searches by it.
+    # Six digits: read out at a door, typed on a phone; guessing is 1 in a million per
+    # request. The desk may find a request by it (handover lookup), and is then told to
+    # check the reader's card: a guessed code could match someone's request.
     return f"{secrets.randbelow(10**6):06d}"
 
 

@@ -140,6 +140,18 @@ CASES = [
         expect=DESK_AND_VOLUNTEERS,
     ),
     PageCase(
+        "GET",
+        "desk/<str:lib>/runs/<int:run_id>/sheet/",
+        setup=_in_volunteer_run,
+        expect=DESK_AND_VOLUNTEERS,
+    ),
+    PageCase(
+        "GET",
+        "desk/<str:lib>/runs/<int:run_id>/sheet.pdf",
+        setup=_in_volunteer_run,
+        expect=DESK_AND_VOLUNTEERS,
+    ),
+    PageCase(
         "POST",
         "desk/<str:lib>/runs/<int:run_id>/dispatch/",
         setup=_in_volunteer_run,
