@@ -41,7 +41,13 @@ MAX_PAGE_SIZE = 100
 # Every searched column in one string; terms never contain a space, so none can match
 # across two columns. PostgreSQL has a trigram index on exactly this expression.
 SEARCH_TEXT = "({t}title || ' ' || {t}author_text || ' ' || {t}isbns || ' ' || {t}call_numbers)"
-PG_CJK_GRAMS = "catalog_record_cjk_grams(title, author_text)"
+# The same folded to one script (catalog.fold; migration 0004), as PostgreSQL indexes it.
+PG_FOLDED_TEXT = (
+    "(catalog_fold(title) || ' ' || catalog_fold(author_text) || ' ' || isbns"
+    " || ' ' || catalog_fold(call_numbers))"
+)
+PG_CJK_GRAMS = "catalog_record_cjk_grams(catalog_fold(title), catalog_fold(author_text))"
+PG_FOLDED_TITLE = "catalog_fold(title)"
 
 
 @dataclass
@@ -162,7 +168,7 @@ def _condition(sql: str, params: list) -> Q:
 
 def _pg_matching(parsed: ParsedQuery) -> QuerySet[Record]:
     """The records matching every term, through the trigram indexes (ILIKE)."""
-    text = SEARCH_TEXT.format(t="")
+    text = PG_FOLDED_TEXT
     if parsed.isbn13:
         # The core digits narrow through the index; the exact ISBN is then a token.
         core = _condition(f"{text} LIKE %s", [contains_pattern(isbn_core(parsed.isbn13))])
@@ -195,9 +201,10 @@ def _pg_ranked_ids(
         )
     ranks = []
     if not parsed.isbn13:  # an ISBN query has only exact ISBN matches
-        ranks.append(When(title__istartswith=parsed.text, then=1))
+        title = f"{PG_FOLDED_TITLE} ILIKE %s"
+        ranks.append(When(_condition(title, [like_escape(parsed.text) + "%"]), then=1))
         if parsed.indexed_terms:
-            title_all = Q(*(Q(title__icontains=t) for t in parsed.indexed_terms))
+            title_all = Q(*(_condition(title, [contains_pattern(t)]) for t in parsed.indexed_terms))
             ranks.append(When(title_all, then=2))
     rank = Case(*ranks, default=Value(3), output_field=IntegerField()) if ranks else Value(0)
     rows = list(

@@ -25,8 +25,9 @@ deletion hands FTS5 the old values, computed by the same SQL as when they were i
 Django remakes a SQLite table (create a new one, copy, drop, rename) for some later
 alterations of catalog_record, and dropping the table drops its triggers (the index
 itself stays right, as the copy keeps the ids). Such a migration must call
-`install_sqlite_triggers(schema_editor)` (below) afterwards; `catalog.tests.test_search`
-fails while the triggers are missing.
+`install_sqlite_triggers(schema_editor)` afterwards: since 0004 (text folded to one
+script) that module's, not the one below; `catalog.tests.test_search` fails while the
+triggers are missing.
 
 PostgreSQL: pg_trgm GIN indexes. Trigrams need three characters, so the CJK characters
 and pairs of title and authors are also indexed, space-separated, through the immutable

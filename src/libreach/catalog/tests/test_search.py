@@ -20,6 +20,7 @@ from libreach.core.errors import BadRequest, NotFound
 pytestmark = pytest.mark.django_db
 
 index_migration = importlib.import_module("libreach.catalog.migrations.0002_search_index")
+fold_migration = importlib.import_module("libreach.catalog.migrations.0004_search_fold")
 
 HONGLOUMENG_ISBN13 = "9787020002207"
 HONGLOUMENG_ISBN10 = "702000220X"  # 7-02-000220-X: the ISBN-10 of 978-7-02-000220-7
@@ -76,7 +77,7 @@ def found_ids(query: str) -> list[int]:
 
 def test_the_index_is_installed_and_kept_by_triggers():
     # A later migration that remakes catalog_record on SQLite drops its triggers; it must
-    # reinstall them (migration 0002's install_sqlite_triggers).
+    # reinstall them (migration 0004's install_sqlite_triggers).
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
@@ -418,6 +419,7 @@ def test_the_index_migration_reverses_and_indexes_existing_records(library):
     create_record(library=library, title="红楼梦", authors=["曹雪芹"])
     try:
         with connection.schema_editor() as editor:
+            fold_migration.backwards(None, editor)
             index_migration.backwards(None, editor)
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
@@ -427,6 +429,7 @@ def test_the_index_migration_reverses_and_indexes_existing_records(library):
     finally:
         with connection.schema_editor() as editor:
             index_migration.forwards(None, editor)
+            fold_migration.forwards(None, editor)
     assert found("红楼") == ["红楼梦"]
     assert found("芹") == ["红楼梦"]
     if connection.vendor == "sqlite":
@@ -450,11 +453,11 @@ def test_after_a_table_remake_install_sqlite_triggers_restores_the_upkeep(librar
     finally:
         with connection.schema_editor() as editor:
             editor.remove_field(Record, probe)
-            index_migration.install_sqlite_triggers(editor)
+            fold_migration.install_sqlite_triggers(editor)
     assert found("红楼") == ["红楼梦"]  # the index survived the copy
-    Record.objects.filter(title="红楼梦").update(title="石头记")
+    Record.objects.filter(title="红楼梦").update(title="石頭記")
     assert found("红楼") == []
-    assert found("石头") == ["石头记"]
+    assert found("石头") == ["石頭記"]  # the reinstalled triggers fold
     _index_consistent()
 
 
