@@ -3,10 +3,12 @@
 import datetime as dt
 from typing import Literal
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 
 from libreach.circulation import closures, selectors, services
+from libreach.consortium.models import Closure
 from libreach.consortium.selectors import library_by_code
 from libreach.core import lengths
 from libreach.core.errors import RuleViolation
@@ -35,6 +37,39 @@ class ClosureOut(Schema):
     lifted_at: dt.datetime | None
     loans_redated: int = 0
     loans_restored: int = 0
+    state: Literal["scheduled", "in_force", "ended", "lifted"] = Field(
+        description="By the library's date today: lifted, else before, within or after its days."
+    )
+
+    @staticmethod
+    def resolve_state(obj) -> str:
+        return closures.closure_state(obj, timezone.localdate()).value
+
+
+class DueDateMoveOut(Schema):
+    old_due_date: dt.date
+    new_due_date: dt.date
+    loans: int
+
+
+class PreviewLoanOut(Schema):
+    id: int
+    barcode: str = Field(alias="item.barcode")
+    title: str = Field(alias="item.record.title")
+    card_number: str = Field(alias="reader.card_number")
+    due_date: dt.date
+
+
+class ClosurePreviewOut(Schema):
+    start_date: dt.date
+    end_date: dt.date
+    new_due_date: dt.date = Field(description="Where every loan due inside it moves.")
+    loans: int
+    readers: int
+    moves: list[DueDateMoveOut]
+    sample: list[PreviewLoanOut] = Field(description="The first loans, by due date.")
+    state: Literal["scheduled", "in_force", "ended"]
+    digest: str = Field(description="Names these days and exact changes.")
 
 
 class BulkExtensionIn(Schema):
@@ -87,6 +122,20 @@ def declare_closure(request, lib: str, payload: ClosureIn):
     # its own, and the worker's "apply_closures" job finishes a run cut short.
     closures.apply_closure(closure=closure)
     return Status(201, selectors.closure_of(library, closure.pk, by=request.auth))
+
+
+@router.post(
+    "/libraries/{lib}/closures/preview",
+    response={200: ClosurePreviewOut, **WRITE_ERRORS},
+    summary="What declaring this closure would change now; changes nothing",
+)
+def preview_closure(request, lib: str, payload: ClosureIn):
+    library = library_by_code(lib)
+    preview = closures.preview_closure(library=library, by=request.auth, **payload.dict())
+    state = closures.closure_state(
+        Closure(start_date=preview.start_date, end_date=preview.end_date), timezone.localdate()
+    )
+    return {**vars(preview), "state": state.value, "digest": preview.digest}
 
 
 @router.post(

@@ -16,13 +16,16 @@ open day from today instead (Evergreen restores the original date regardless).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from libreach.accounts.models import ReaderType
 from libreach.circulation.models import BulkExtension, ClosureRedate, Loan
@@ -51,12 +54,7 @@ def declare_closure(
 ) -> Closure:
     """Record a closure. Its loans are re-dated by `apply_closure` (the caller or the
     worker's "apply_closures" job), in batches that commit on their own."""
-    require_can_manage_circulation(by, library)
-    if end_date < start_date:
-        raise RuleViolation(
-            _("The last closed day cannot come before the first."), code="closure_dates"
-        )
-    require_fits(Closure, "reason", reason)
+    _check_closure(library=library, start_date=start_date, end_date=end_date, reason=reason, by=by)
     return Closure.objects.create(
         library=library,
         start_date=start_date,
@@ -66,19 +64,143 @@ def declare_closure(
     )
 
 
-def _to_redate(closure: Closure, new_due: dt.date) -> QuerySet[Loan]:
+def _check_closure(
+    *, library: Library, start_date: dt.date, end_date: dt.date, reason: str, by
+) -> None:
+    """What declaring refuses, and so what its preview refuses too."""
+    require_can_manage_circulation(by, library)
+    if end_date < start_date:
+        raise RuleViolation(
+            _("The last closed day cannot come before the first."), code="closure_dates"
+        )
+    require_fits(Closure, "reason", reason)
+
+
+def _loans_moved(
+    library_id: int, start_date: dt.date, end_date: dt.date, new_due: dt.date
+) -> QuerySet[Loan]:
+    """The loans a closure of these days moves: the one rule that the preview reads and
+    `apply_closure` writes, so they cannot disagree."""
     return Loan.objects.filter(
-        library_id=closure.library_id,
+        library_id=library_id,
         returned_at=None,
-        due_date__gte=closure.start_date,
-        due_date__lte=closure.end_date,
+        due_date__gte=start_date,
+        due_date__lte=end_date,
         due_date__lt=new_due,  # only ever later
-    ).exclude(Exists(ClosureRedate.objects.filter(closure=closure, loan=OuterRef("pk"))))
+    )
+
+
+def _to_redate(closure: Closure, new_due: dt.date) -> QuerySet[Loan]:
+    return _loans_moved(closure.library_id, closure.start_date, closure.end_date, new_due).exclude(
+        Exists(ClosureRedate.objects.filter(closure=closure, loan=OuterRef("pk")))
+    )
+
+
+def _due_date_after(library: Library, end_date: dt.date) -> dt.date:
+    return next_open_day(library, end_date + ONE_DAY)
 
 
 def closure_due_date(closure: Closure) -> dt.date:
     """Where a closure moves the loans due inside it: the first open day after it."""
-    return next_open_day(closure.library, closure.end_date + ONE_DAY)
+    return _due_date_after(closure.library, closure.end_date)
+
+
+# --- what a closure is on a given day, and what declaring one would change -------------
+
+
+class ClosureState(models.TextChoices):
+    SCHEDULED = "scheduled", pgettext_lazy("closure state", "Scheduled")
+    IN_FORCE = "in_force", pgettext_lazy("closure state", "In force")
+    ENDED = "ended", pgettext_lazy("closure state", "Ended")
+    LIFTED = "lifted", pgettext_lazy("closure state", "Lifted")
+
+
+def closure_state(closure: Closure, today: dt.date) -> ClosureState:
+    """Lifted, else by `today` (the library's date, `timezone.localdate()`): scheduled
+    before its first day, in force from its first to its last day, ended after."""
+    if closure.lifted_at is not None:
+        return ClosureState.LIFTED
+    if today < closure.start_date:
+        return ClosureState.SCHEDULED
+    if today <= closure.end_date:
+        return ClosureState.IN_FORCE
+    return ClosureState.ENDED
+
+
+PREVIEW_SAMPLE = 10
+
+
+@dataclass(frozen=True)
+class DueDateMove:
+    old_due_date: dt.date
+    new_due_date: dt.date
+    loans: int
+
+
+@dataclass(frozen=True)
+class ClosurePreview:
+    """What `declare_closure` and `apply_closure` would do with these days, now."""
+
+    start_date: dt.date
+    end_date: dt.date
+    new_due_date: dt.date
+    loans: int
+    readers: int
+    moves: list[DueDateMove]  # by the due date they move from, the earliest first
+    sample: list[Loan] = field(default_factory=list)  # the first few, to recognise
+    stops_counter_loans: bool = True
+    # Each moved loan as (id, due date before, due date after): what apply records.
+    changes: frozenset[tuple[int, dt.date, dt.date]] = frozenset()
+
+    @property
+    def digest(self) -> str:
+        """Names these days and exact changes: a page applies the closure it previewed."""
+        return changes_digest(self.start_date, self.end_date, self.changes)
+
+
+def changes_digest(
+    start_date: dt.date, end_date: dt.date, changes: Iterable[tuple[int, dt.date, dt.date]]
+) -> str:
+    moves = ";".join(f"{loan}:{old}:{new}" for loan, old, new in sorted(changes))
+    text = f"{start_date}..{end_date};{moves}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def preview_closure(
+    *,
+    library: Library,
+    start_date: dt.date,
+    end_date: dt.date,
+    reason: str = "",
+    stops_counter_loans: bool = True,
+    by,
+) -> ClosurePreview:
+    """Read only: the loans a closure of these days would move, and to which day.
+    Refuses what `declare_closure` would refuse. (`reason` and `stops_counter_loans`
+    move no loan: taken so a form's data passes as it is, and checked or shown.)"""
+    _check_closure(library=library, start_date=start_date, end_date=end_date, reason=reason, by=by)
+    new_due = _due_date_after(library, end_date)
+    loans = _loans_moved(library.pk, start_date, end_date, new_due)
+    rows = list(loans.values_list("id", "due_date", "reader_id"))
+    per_day: dict[dt.date, int] = defaultdict(int)
+    for _id, due, _reader in rows:
+        per_day[due] += 1
+    sample = list(
+        loans.select_related("item__record", "reader__user").order_by("due_date", "id")[
+            :PREVIEW_SAMPLE
+        ]
+    )
+    return ClosurePreview(
+        start_date=start_date,
+        end_date=end_date,
+        new_due_date=new_due,
+        loans=len(rows),
+        readers=len({reader for _id, _due, reader in rows}),
+        moves=[DueDateMove(day, new_due, n) for day, n in sorted(per_day.items())],
+        sample=sample,
+        changes=frozenset((loan_id, due, new_due) for loan_id, due, _reader in rows),
+        stops_counter_loans=stops_counter_loans,
+    )
 
 
 def apply_closure(
@@ -354,7 +476,6 @@ def _notify(loans: Iterable[Loan], *, template: str, old: dict[int, dt.date], ex
             context={
                 **extra,
                 "library": first.library.name,
-                "library_en": first.library.name_en,
                 "library_en": first.library.name_en,
                 "loans": [
                     {

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -78,20 +79,44 @@ def release(request: HttpRequest, library: Library, barcode: str) -> HttpRespons
 # --- closures and bulk extension ---------------------------------------------------
 
 
-def _closures_page(request, library, *, closure_form=None, extension_form=None, preview=None):
+def _closures_page(
+    request,
+    library,
+    *,
+    closure_form=None,
+    extension_form=None,
+    preview=None,
+    closure_preview=None,
+    status=None,
+):
+    today = timezone.localdate()  # the library's date: its time zone is the site's
+    listed = list(selectors.closures_of(library, by=request.user))
+    for closure in listed:
+        closure.state = closures.closure_state(closure, today)
+        closure.starts_in = (closure.start_date - today).days
+    if status is None:
+        shown = preview is not None or closure_preview is not None
+        status = 422 if (closure_form or extension_form) and not shown else 200
     return render(
         request,
         "circulation/closures.html",
         {
             "library": library,
-            "closures": selectors.closures_of(library, by=request.user),
+            "closures": listed,
             "extensions": selectors.bulk_extensions_of(library, by=request.user)[:10],
             "closure_form": closure_form or ClosureForm(),
             "extension_form": extension_form or ExtensionForm(),
             "preview": preview,
+            "closure_preview": closure_preview,
+            "closure_preview_state": closure_preview
+            and closures.closure_state(Closure(**_dates(closure_preview)), today),
         },
-        status=422 if (closure_form or extension_form) and preview is None else 200,
+        status=status,
     )
+
+
+def _dates(preview: closures.ClosurePreview) -> dict:
+    return {"start_date": preview.start_date, "end_date": preview.end_date}
 
 
 @desk_view()
@@ -102,11 +127,29 @@ def closures_page(request: HttpRequest, library: Library) -> HttpResponse:
 @require_POST
 @desk_view()
 def declare_closure(request: HttpRequest, library: Library) -> HttpResponse:
+    """Preview first (any POST without action=apply): what would move, and where to.
+    Apply carries the preview's digest and declares only if the loans it would move are
+    still exactly those; else the new preview is shown instead (409)."""
     form = ClosureForm(request.POST)
     if not form.is_valid():
         return _closures_page(request, library, closure_form=form)
+    args = {"library": library, "by": request.user, **form.cleaned_data}
     try:
-        closure = closures.declare_closure(library=library, by=request.user, **form.cleaned_data)
+        preview = closures.preview_closure(**args)
+        if request.POST.get("action") != "apply":
+            return _closures_page(request, library, closure_form=form, closure_preview=preview)
+        if request.POST.get("previewed") != preview.digest:
+            messages.warning(
+                request,
+                _(
+                    "The loans due in these days have changed since the preview. "
+                    "Check what will change now, then apply."
+                ),
+            )
+            return _closures_page(
+                request, library, closure_form=form, closure_preview=preview, status=409
+            )
+        closure = closures.declare_closure(**args)
     except DomainError as error:
         form.add_error(None, error.detail)
         return _closures_page(request, library, closure_form=form)

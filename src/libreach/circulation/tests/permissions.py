@@ -59,6 +59,13 @@ CASES = [
     ),
     RouteCase(
         "POST",
+        "/api/v1/libraries/{lib}/closures/preview",
+        body={"start_date": str(TODAY), "end_date": str(TODAY + dt.timedelta(days=14))},
+        expect=STAFF_ACTION,
+        extra={"library_admin": 200, "volunteer": 403},
+    ),
+    RouteCase(
+        "POST",
         "/api/v1/libraries/{lib}/closures/{closure_id}/lift",
         expect=STAFF_ACTION,
         extra={"library_admin": 200, "volunteer": 403},

@@ -1,6 +1,7 @@
 """The desk pages of circulation, through Django's test client."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -77,7 +78,15 @@ def test_declare_and_lift_a_closure(circ, client_as):
     assert db_fingerprint() == before
 
     good = {"start_date": str(today + D(1)), "end_date": str(today + D(6)), "reason": "疫情"}
-    response = staff.post("/desk/PKU/closures/declare/", good, follow=True)
+    preview = staff.post("/desk/PKU/closures/declare/", good)  # the preview first
+    assert preview.status_code == 200 and not Closure.objects.exists()
+    assert db_fingerprint() == before
+    digest = re.search(r'name="previewed" value="([0-9a-f]+)"', preview.text).group(1)
+    response = staff.post(
+        "/desk/PKU/closures/declare/",
+        {**good, "action": "apply", "previewed": digest},
+        follow=True,
+    )
     closure = Closure.objects.get()
     assert (closure.reason, closure.stops_counter_loans) == ("疫情", False)  # box unticked
     assert Loan.objects.get(pk=loan.pk).due_date > today + D(6)
