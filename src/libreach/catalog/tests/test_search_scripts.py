@@ -165,3 +165,20 @@ def test_the_readers_search_page_finds_a_traditional_query(client, consortium):
     assert response.status_code == 200
     assert "三国演义" in page and "罗贯中" in page
     assert "没有找到结果" not in page
+
+
+def test_the_demo_holds_both_scripts_editions_and_finds_them_together(library, tmp_path):
+    from libreach.catalog.marc_import import import_marc
+    from libreach.site.demo import chinese_books_marc
+
+    path = tmp_path / "books.mrc"
+    path.write_bytes(chinese_books_marc(library, share=1, seed=0))
+    import_marc(library=library, path=path, background=False)
+    for query in ("紅樓夢", "红楼梦"):
+        titles = [r.title for r in search_records(query=query).results]
+        assert titles[:2] == ["红楼梦", "紅樓夢"], query
+    assert [r.title for r in search_records(query="罗贯中").results] == [
+        "三国演义",
+        "水浒传",
+        "三國演義",
+    ]
