@@ -8,6 +8,7 @@ from django.shortcuts import render
 from libreach.catalog import selectors
 from libreach.catalog.models import ItemStatus, Record
 from libreach.consortium.selectors import all_libraries
+from libreach.core import lengths
 from libreach.core.errors import NotFound
 
 PAGE_SIZE = 20
@@ -51,7 +52,9 @@ def home(request):
 
 def search(request):
     libraries = list(all_libraries())
-    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    query = request.GET.get("q", "").strip()
+    # Longer than the box allows (a hand-made URL): said, not cut and searched.
+    too_long = len(query) > MAX_QUERY_LENGTH
     code = request.GET.get("library", "")
     library = next((lib for lib in libraries if lib.code == code), None)
     available_only = request.GET.get("available") in {"1", "true", "on"}
@@ -62,8 +65,10 @@ def search(request):
         "unknown_library": code if code and library is None else "",
         "available_only": available_only,
         "back": _search_params(request),
+        "query_error": too_long
+        and lengths.FORM_TOO_LONG % {"limit_value": MAX_QUERY_LENGTH, "show_value": len(query)},
     }
-    if query:
+    if query and not too_long:
         found = selectors.search_records(
             query=query,
             library=library,

@@ -389,3 +389,24 @@ def test_an_item_location_too_long_is_refused_by_the_service(consortium):
             items=[catalog_services.ItemInput(barcode="LEN1", location="库" * 129)],
         )
     assert not Record.objects.exists()
+
+
+# --- the catalogue's search box: a query too long is said, not cut and searched ----------
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "Enter at most 200 characters (this has 201)."),
+        ("zh-hans", "最多输入 200 个字符（现有 201 个）。"),
+    ],
+)
+def test_a_search_query_too_long_is_said_not_cut(consortium, language, words):
+    from django.test import Client
+
+    client = Client()
+    client.cookies["django_language"] = language
+    page = client.get("/search/", {"q": "红" * 201}).content.decode()
+    assert words in page
+    exact = client.get("/search/", {"q": "红" * 200}).content.decode()
+    assert words.split("（")[0].split(" (")[0] not in exact
