@@ -85,8 +85,7 @@ ERRORS = {
 
 def reader_message(exc: DomainError, *, reader=None, library=None) -> str:
     """A refusal as a sentence in the reader's language (the services speak English)."""
-    title = re.search(r"《(.+?)》", exc.detail)
-    title = title.group(1) if title else None
+    title = exc.params.get("title")  # the service's own parameter, not parsed from its words
     if exc.code == "item_unavailable":
         if title:
             return _("《%(title)s》 is no longer available: remove it or try again later.") % {
@@ -267,6 +266,12 @@ class RequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["building"].choices = [(b.code, b.name) for b in buildings]
         self.fields["service_point"].choices = [(p.code, p.name) for p in points]
+
+    def add_error(self, field, error):
+        # One message per field: a value already refused (too long, not a choice) is not
+        # also missing, which would say "give the proxy's name" under a name too long.
+        if field is None or field not in self.errors:
+            super().add_error(field, error)
 
     def clean(self):
         data = super().clean()

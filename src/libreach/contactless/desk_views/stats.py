@@ -9,7 +9,7 @@ from django import forms
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from libreach.accounts.desk import desk_view
@@ -18,8 +18,8 @@ from libreach.contactless.models import Mode, NotFoundReason
 
 
 class StatsForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"))
-    end = forms.DateField(label=gettext_lazy("To"))
+    start = forms.DateField(label=pgettext_lazy("start of a date range", "From"))
+    end = forms.DateField(label=pgettext_lazy("end of a date range", "To"))
 
     def clean(self):
         data = super().clean()

@@ -35,7 +35,7 @@ def test_submission_refusals_in_both_languages(api_as, shelf):
         422,
         "duplicate_line",
         "《红楼梦》在这个申请中重复出现。",
-        "《红楼梦》 is asked for twice in this request.",
+        "“红楼梦” is asked for twice in this request.",
     )
 
 
