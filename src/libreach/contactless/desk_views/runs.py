@@ -124,6 +124,7 @@ def _sheet_context(request, library, run_id: int) -> dict:
         "stops": stops,
         "requests": sum(len(stop["requests"]) for stop in stops),
         "books": sum(stop["books"] for stop in stops),
+        "courier": (run.assignee.name or run.assignee.username) if run.assignee else "—",
         "printed_at": timezone.now(),
     }
 
