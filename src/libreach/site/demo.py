@@ -25,6 +25,10 @@ from libreach.consortium.models import Building, Library, OpeningHours, ServiceP
 
 DATA = Path(__file__).resolve().parent.parent / "demo_data"
 PASSWORD = "libreach-demo"
+# The demo's proxy pickup: the proxy's name and the whole ID number the desk asks for at
+# handover. The request keeps only a hash and the last four digits, so the demo prints
+# these with the logins (proxy_pickup_lines) for a tester to complete the handover.
+DEMO_PROXY = ("陈静", "110101199203154321")
 
 LIBRARIES = [
     # code, name, English name, buildings, service points
@@ -338,10 +342,40 @@ def _ensure_contactless(library: Library) -> None:
         "proxy",
         records[6:7],
         3,
-        proxy=services.Proxy("陈静", "110101199203154321"),
+        proxy=services.Proxy(*DEMO_PROXY),
     )
     request(readers[1], "delivery", records[7:10], 2)
     request(readers[2], "pickup", records[10:12], 1)
+
+
+def proxy_pickup_lines() -> list[str]:
+    """What a tester needs to hand over the demo's proxy pickup: its request, reader and
+    pickup code, the proxy's name and whole ID number. None of it once it is collected
+    or closed, or if the demo has none."""
+    from libreach.contactless.models import OPEN_REQUEST_STATES, BorrowRequest, Mode
+
+    name, id_number = DEMO_PROXY
+    request = (
+        BorrowRequest.objects.select_related("library", "reader")
+        .filter(
+            mode=Mode.PROXY,
+            proxy_name=name,
+            proxy_id_last4=id_number[-4:],
+            status__in=OPEN_REQUEST_STATES,
+        )
+        .order_by("id")
+        .first()
+    )
+    if request is None:
+        return []
+    code = request.library.code
+    return [
+        f"Proxy pickup to try: {code} request #{request.pk} (No. {request.queue_number}), "
+        f"reader {request.reader.card_number}, now {request.status}",
+        f"  proxy {name}, ID number {id_number}, pickup code {request.pickup_code}",
+        f"  Pick and stage it at /desk/{code}/, then hand it over at /desk/{code}/handover/ "
+        f"as {code.lower()}-circ.",
+    ]
 
 
 def _ensure_loans(library: Library) -> None:

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from libreach.core.worker import start_thread
-from libreach.site.demo import load_demo
+from libreach.site.demo import load_demo, proxy_pickup_lines
 
 
 class Command(BaseCommand):
@@ -66,6 +66,9 @@ class Command(BaseCommand):
                 f"  {login.who.ljust(width)}  {login.username.ljust(13)}  {login.password}"
             )
         self.stdout.write("")
+        # The demo's proxy pickup cannot be handed over without the proxy's whole ID number.
+        for line in proxy_pickup_lines() + [""]:
+            self.stdout.write(f"  {line}" if line else "")
         if no_serve:
             return
         # One worker thread beside the server: quarantine release, closures, notices.
