@@ -222,8 +222,9 @@ def loc_records_for(library_index: int, libraries: int) -> bytes:
     return out.getvalue()
 
 
-def load_demo(*, stdout=None) -> list[Login]:
-    """Create or complete the demo consortium; return the logins to print."""
+def load_demo(*, stdout=None, progress=None) -> list[Login]:
+    """Create or complete the demo consortium; return the logins to print. `progress`,
+    given a label, returns the callback an import reports its bytes to."""
     from libreach.catalog.marc_import import import_marc
 
     logins: list[Login] = []
@@ -256,7 +257,11 @@ def load_demo(*, stdout=None) -> list[Login]:
             with tempfile.NamedTemporaryFile(suffix=".mrc") as handle:
                 handle.write(data)
                 handle.flush()
-                result = import_marc(library=library, path=handle.name)
+                result = import_marc(
+                    library=library,
+                    path=handle.name,
+                    on_progress=progress(f"  {library.code}: {label}") if progress else None,
+                )
             if stdout:
                 stdout.write(f"  {library.code}: {label}: {result.summary()}")
     _ensure_contactless(libraries[0])

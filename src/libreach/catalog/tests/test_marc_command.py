@@ -13,7 +13,8 @@ from libreach.catalog.models import Record
 
 def run(*args):
     out, err = StringIO(), StringIO()
-    call_command("import_marc", *args, stdout=out, stderr=err)
+    # Problems only: progress lines are tested with the command line (site/tests/test_cli.py).
+    call_command("import_marc", *args, "--no-progress", stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 

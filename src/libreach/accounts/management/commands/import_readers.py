@@ -7,9 +7,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from libreach.accounts.services import READER_CSV_COLUMNS, import_readers
 from libreach.consortium.models import Library
+from libreach.core.progress import CommandProgress
 
 
 class Command(BaseCommand):
+    summary = "Add or update a library's readers from a CSV file"
     help = (
         "Add or update readers from a UTF-8 CSV file with the columns "
         + ", ".join(READER_CSV_COLUMNS)
@@ -19,8 +21,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--library", required=True, help="library code, e.g. PKU")
+        parser.add_argument(
+            "--no-progress",
+            action="store_true",
+            help="no progress bar (on a terminal) nor progress lines (otherwise)",
+        )
 
-    def handle(self, *args, file: Path, library: str, **options):
+    def handle(self, *args, file: Path, library: str, no_progress: bool, **options):
         try:
             lib = Library.objects.get(code=library)
         except Library.DoesNotExist:
@@ -38,8 +45,11 @@ class Command(BaseCommand):
                     + ", ".join(READER_CSV_COLUMNS),
                     returncode=2,
                 )
-            rows = ((reader.line_num, row) for row in reader)
-            report = import_readers(library=lib, rows=rows)
+            # Progress on stderr (a bar on a terminal, a line per tenth otherwise): a
+            # password is hashed per row, so a large file takes minutes.
+            with CommandProgress(self.stderr._out, show=not no_progress) as progress:
+                advance = progress.task(file.name, total=_data_rows(file), unit="readers")
+                report = import_readers(library=lib, rows=_counted(reader, advance))
 
         for problem in report.problems:
             self.stderr.write(
@@ -51,3 +61,14 @@ class Command(BaseCommand):
         )
         if report.imported + report.updated == 0:
             raise CommandError("No reader was imported.", returncode=1)
+
+
+def _data_rows(file: Path) -> int:
+    with file.open(newline="", encoding="utf-8-sig") as handle:
+        return max(0, sum(1 for row in csv.reader(handle) if row) - 1)  # less the header
+
+
+def _counted(reader: csv.DictReader, advance):
+    for done, row in enumerate(reader, start=1):
+        yield reader.line_num, row
+        advance(done)

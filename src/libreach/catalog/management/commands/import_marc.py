@@ -3,26 +3,19 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from libreach.catalog.marc import FORMATS
 from libreach.catalog.marc_import import ImportProblem, import_marc
 from libreach.consortium.selectors import library_by_code
 from libreach.core.errors import DomainError
+from libreach.core.progress import CommandProgress
 
 BAD_ARGUMENTS = 2
 NOTHING_DONE = 1
 
 
 class Command(BaseCommand):
+    summary = "Import MARC records (MARC 21, CNMARC; ISO 2709, MARCXML) into a catalogue"
     help = (
         "Import MARC records (ISO 2709 or MARCXML; MARC 21 or UNIMARC/CNMARC) into a "
         "library's catalogue, with their items. Re-importing a file updates its records."
@@ -37,7 +30,11 @@ class Command(BaseCommand):
             "--format", default="auto", help="auto (per record, default), marc21 or unimarc"
         )
         parser.add_argument("--batch-size", type=int, default=1000, help="records per transaction")
-        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--no-progress",
+            action="store_true",
+            help="no progress bar (on a terminal) nor progress lines (otherwise)",
+        )
 
     def handle(self, *args, **options):
         fmt = options["format"]
@@ -56,28 +53,12 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.detail, returncode=BAD_ARGUMENTS) from exc
 
-        # Problems and the bar go to stderr, the summary to stdout.
-        console = Console(file=self.stderr._out, highlight=False, soft_wrap=True)
-        show_bar = console.is_terminal and not options["no_progress"]
-        progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            disable=not show_bar,
-        )
-        task = progress.add_task(path.name, total=path.stat().st_size)
-
-        def on_progress(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+        # Problems and progress (a bar on a terminal, a line per tenth of the file
+        # otherwise) go to stderr, the summary to stdout.
+        progress = CommandProgress(self.stderr._out, show=not options["no_progress"])
 
         def on_problem(problem: ImportProblem) -> None:
-            if show_bar:
-                progress.console.print(str(problem), markup=False)
-            else:
-                self.stderr.write(str(problem))
+            progress.print(str(problem))
 
         try:
             with progress:
@@ -86,7 +67,7 @@ class Command(BaseCommand):
                     path=path,
                     format=fmt,
                     batch_size=options["batch_size"],
-                    on_progress=on_progress,
+                    on_progress=progress.task(path.name, total=path.stat().st_size, unit="bytes"),
                     on_problem=on_problem,
                 )
         except OSError as exc:

@@ -8,11 +8,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from libreach.core.progress import CommandProgress
 from libreach.core.worker import start_thread
 from libreach.site.demo import load_demo, proxy_pickup_lines
 
 
 class Command(BaseCommand):
+    summary = "Try libreach: a demo consortium on SQLite, its logins printed, served at once"
     help = (
         "Set up (or reuse) the demo consortium in an SQLite database in $LIBREACH_HOME, "
         "print the demo logins and serve it (on 127.0.0.1 unless --host says otherwise)."
@@ -52,7 +54,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']}")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Loading the demo consortium (kept if already there) ...")
-        logins = load_demo(stdout=self.stdout)
+        # A bar per catalogue file on a terminal; in a log, the line after each file.
+        with CommandProgress(self.stdout._out, lines=False) as progress:
+            logins = load_demo(
+                stdout=_Lines(progress),
+                progress=lambda label: progress.task(label, total=None, unit="bytes"),
+            )
 
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         address = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/"
@@ -91,6 +98,16 @@ class Command(BaseCommand):
             # Without debug, runserver serves the stylesheets only when told to.
             insecure_serving=True,
         )
+
+
+class _Lines:
+    """load_demo's lines, printed above the progress bars."""
+
+    def __init__(self, progress: CommandProgress) -> None:
+        self.progress = progress
+
+    def write(self, line: str) -> None:
+        self.progress.print(line)
 
 
 _HOST_NAME = re.compile(
