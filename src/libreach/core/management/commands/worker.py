@@ -9,6 +9,7 @@ from libreach.core import worker
 
 
 class Command(BaseCommand):
+    summary = "Run background tasks (notices) and periodic jobs (quarantine, closures)"
     help = (
         "Run background tasks and enqueue periodic jobs when they fall due "
         "(quarantine release, closure re-dating, ...). Run as many as you like."
