@@ -410,3 +410,44 @@ def test_a_search_query_too_long_is_said_not_cut(consortium, language, words):
     assert words in page
     exact = client.get("/search/", {"q": "红" * 200}).content.decode()
     assert words.split("（")[0].split(" (")[0] not in exact
+
+
+def test_a_returns_barcode_too_long_is_said_beside_the_field(consortium):
+    before = _fingerprint()
+    page = _desk(consortium, "zh-hans").post(
+        reverse("desk:returns", args=["PKU"]), {"barcode": "9" * 65}
+    )
+    assert page.status_code == 400
+    assert "最多输入 64 个字符（现有 65 个）" in page.content.decode()
+    assert 'maxlength="64"' in page.content.decode()
+    assert _fingerprint() == before
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "Enter at most 150 characters (this has 151)."), ("zh-hans", "最多输入 150 个字符")],
+)
+def test_a_proxy_name_too_long_is_said_on_the_request_form(consortium, language, words):
+    from django.test import Client
+
+    record = catalog_services.create_record(
+        library=consortium.lib, title="呐喊", items=[catalog_services.ItemInput(barcode="LEN2")]
+    )
+    reader = Client()
+    reader.cookies["django_language"] = language
+    assert reader.login(username=consortium.reader.username, password=PASSWORD)
+    reader.post("/basket/add/", {"record": record.pk, "next": "/basket/"})
+    before = _fingerprint()
+    response = reader.post(
+        "/basket/PKU/request/",
+        {
+            "mode": "proxy",
+            "service_point": "MAIN",
+            "proxy_name": "王" * 151,
+            "proxy_id_number": "110101199003071234",
+        },
+    )
+    html = response.content.decode()
+    assert words in html
+    assert 'id="id_proxy_name" maxlength="150"' in html
+    assert _fingerprint() == before
