@@ -8,7 +8,7 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts.models import User
@@ -130,11 +130,23 @@ def in_shelving_order(lines: QuerySet[RequestLine], **extra: str) -> list[dict]:
     """Pick-list rows of `lines` in shelving order (location, call number, title), read
     as narrow values in one query; `extra` adds columns (row key -> field path).
 
-    The copy's call number is shown, else the record's."""
+    The copy's call number is shown, else the record's. Copies with no shelf location
+    come last, after the walk along the shelves (an empty location would sort first, and
+    a missing one first on SQLite but last on PostgreSQL)."""
     columns = {**_PICK_COLUMNS, **extra}
-    rows = lines.order_by(
-        "item__location", "item__shelving_key", "record__title", "request_id", "position"
-    ).values(*columns.values(), "item__call_number", "record__call_number")
+    unshelved = Q(item__location="") | Q(item__location__isnull=True)
+    rows = (
+        lines.annotate(unshelved=Case(When(unshelved, then=Value(1)), default=Value(0)))
+        .order_by(
+            "unshelved",
+            "item__location",
+            "item__shelving_key",
+            "record__title",
+            "request_id",
+            "position",
+        )
+        .values(*columns.values(), "item__call_number", "record__call_number")
+    )
     return [
         {
             **{key: row[field] for key, field in columns.items()},
