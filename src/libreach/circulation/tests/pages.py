@@ -50,9 +50,7 @@ SIGNED_IN_POST = {**dict.fromkeys(SIGNED_IN, 302), "anonymous": LOGIN}
 def with_history(consortium) -> dict:
     """An open loan and a returned one, both the reader's."""
     values = with_loan(consortium)
-    record = create_record(
-        library=consortium.lib, title="呐喊", items=[ItemInput(barcode="P0002")]
-    )
+    record = create_record(library=consortium.lib, title="呐喊", items=[ItemInput(barcode="P0002")])
     item = record.items.get()
     services.checkout(item=item, reader=consortium.reader.reader)
     services.checkin(item=item, at_library=consortium.lib)

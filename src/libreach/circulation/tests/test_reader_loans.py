@@ -96,17 +96,17 @@ def test_the_page_lists_only_the_readers_own_loans(circ, shelf, clock):
 
 def test_due_dates_are_marked_in_words_and_each_refusal_says_why(circ, shelf, clock):
     page = text(client_for(circ.c.reader).get("/loans/"))
-    assert f"Due {day(DUE)} ⏰ Due in 2 days" in page
+    assert f"Due {day(DUE)} ◷ Due in 2 days" in page
     assert f"Due {day(SATURDAY - D(1))} ⚠ Overdue by 1 day" in page
-    assert "🚫 Cannot be renewed: An overdue loan cannot be renewed." in page
+    assert "⊘ Cannot be renewed: An overdue loan cannot be renewed." in page
     assert "Cannot be renewed: This loan has been renewed 1 times, the most allowed." in page
     assert "Renew the 1 loan that can be renewed" in page
     assert "1 of your loans is overdue" in page and "1 loan is due within 3 days" in page
 
     page = text(client_for(circ.c.reader, "zh-hans").get("/loans/"))
-    assert f"应还 {day(DUE, 'zh-hans')} ⏰ 还有 2 天到期" in page
+    assert f"应还 {day(DUE, 'zh-hans')} ◷ 还有 2 天到期" in page
     assert f"应还 {day(SATURDAY - D(1), 'zh-hans')} ⚠ 已逾期 1 天" in page
-    assert "🚫 不能续借： 已逾期的借阅不能续借。" in page
+    assert "⊘ 不能续借： 已逾期的借阅不能续借。" in page
 
 
 def test_a_renewal_moves_the_due_date_and_says_so(circ, shelf, clock):
