@@ -87,3 +87,12 @@ def test_the_header_offers_readers_and_visitors_no_desk(consortium):
     client, _response = sign_in("2020000001")
     assert DESK_LINK not in client.get("/").content.decode()
     assert DESK_LINK not in Client().get("/").content.decode()
+
+
+def test_on_the_desk_the_header_marks_the_desk_not_the_catalogue(consortium):
+    # The desk's choice of libraries is also named "home" (desk:home).
+    client, _response = sign_in("balis")
+    page = client.get("/desk/").content.decode()
+    assert '<li class="site-nav__desk"><a href="/desk/" aria-current="page">' in page
+    assert 'href="/search/" aria-current="page"' not in page
+    assert 'href="/search/" aria-current="page"' in client.get("/").content.decode()
