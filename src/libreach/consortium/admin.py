@@ -6,6 +6,7 @@ from libreach.consortium.models import (
     Closure,
     Library,
     OpeningHours,
+    ReciprocalBorrowing,
     ServicePoint,
 )
 
@@ -70,3 +71,9 @@ class ClosureAdmin(admin.ModelAdmin):
         "lifted_at",
     ]
     list_filter = ["library"]
+
+
+@admin.register(ReciprocalBorrowing)
+class ReciprocalBorrowingAdmin(admin.ModelAdmin):
+    list_display = ["lender", "borrower_library", "created_at"]
+    list_filter = ["lender", "borrower_library"]

@@ -176,3 +176,40 @@ class Closure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.library.code} closed {self.start_date}..{self.end_date}"
+
+
+class ReciprocalBorrowing(models.Model):
+    """An agreement that `lender` lends its books to readers of `borrower_library`.
+
+    Lending between members is otherwise document delivery's work: a reader asks their own
+    library, which asks the lender. With an agreement the reader asks the lender directly
+    and collects the books at the lender's pickup points (the lender delivers only to its
+    own readers' buildings). One direction per row: a two-way agreement is two rows.
+    """
+
+    lender = models.ForeignKey(
+        Library, on_delete=models.CASCADE, related_name="lends_to", verbose_name=_("lender")
+    )
+    borrower_library = models.ForeignKey(
+        Library,
+        on_delete=models.CASCADE,
+        related_name="borrows_from",
+        verbose_name=_("borrowers' library"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["lender", "borrower_library"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lender", "borrower_library"], name="one_reciprocal_rule_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=~Q(lender=F("borrower_library")), name="reciprocal_between_two_libraries"
+            ),
+        ]
+        verbose_name = _("reciprocal borrowing")
+        verbose_name_plural = _("reciprocal borrowing")
+
+    def __str__(self) -> str:
+        return f"{self.lender.code} lends to readers of {self.borrower_library.code}"

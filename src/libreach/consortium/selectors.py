@@ -11,6 +11,7 @@ from libreach.consortium.models import (
     Closure,
     Library,
     OpeningHours,
+    ReciprocalBorrowing,
     ServicePoint,
 )
 from libreach.core.errors import NotFound
@@ -109,3 +110,10 @@ def buildings_of(library: Library) -> QuerySet[Building]:
 
 def service_points_of(library: Library) -> QuerySet[ServicePoint]:
     return ServicePoint.objects.filter(library=library).select_related("library").order_by("code")
+
+
+def lends_to(lender: Library, borrower_library_id: int) -> bool:
+    """Whether `lender` has agreed to lend to readers of that library (one query)."""
+    return ReciprocalBorrowing.objects.filter(
+        lender=lender, borrower_library_id=borrower_library_id
+    ).exists()

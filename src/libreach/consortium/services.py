@@ -11,6 +11,7 @@ from libreach.consortium.models import (
     CalendarException,
     Library,
     OpeningHours,
+    ReciprocalBorrowing,
     ServicePoint,
 )
 from libreach.consortium.policies import SYSTEM, Actor
@@ -120,3 +121,18 @@ def set_calendar_exception(
     )
     full_clean_or_raise(row, exclude=["library", "date"])
     return row
+
+
+@transaction.atomic
+def allow_reciprocal_borrowing(
+    *, lender: Library, borrower_library: Library, by: Actor = SYSTEM
+) -> ReciprocalBorrowing:
+    """`lender` lends to readers of `borrower_library` directly (collected at the lender's
+    pickup points); the lender's managers decide. Allowing it twice changes nothing."""
+    policies.require_can_manage_library(by, lender)
+    if lender.pk == borrower_library.pk:
+        raise Conflict(_("A library lends to its own readers anyway."), code="same_library")
+    rule, _created = ReciprocalBorrowing.objects.get_or_create(
+        lender=lender, borrower_library=borrower_library
+    )
+    return rule

@@ -1,86 +1,103 @@
 """The reader's basket (借书篮): books chosen from the catalogue before a request.
 
-Kept in the session, not the database: a basket is a reader's scratch list, costs no
-write until the request is submitted, and goes when the session ends. Each line is a
-record (any copy) or one copy (volume 1 and volume 2 of a work are two copies); the
-same copy twice, or a record's "any copy" twice, is refused, as the request would be. Lines of several libraries may sit in the basket; each library's lines become
-one request (`contactless.services.submit_request` re-checks everything).
+Kept with the reader's card (`models.BasketLine`), not in the browser session, so the
+basket the reader filled on their phone is the one they send from a desktop. Only readers
+have one: anonymous visitors are sent to sign in before anything goes in, so there is no
+session basket to merge at sign-in. Each line is a record (any copy) or one copy (volume 1
+and volume 2 of a work are two copies); the same copy twice, or a record's "any copy"
+twice, is refused, as the request would be, and so is a book the reader already has
+(`policies.already_has`) or may not ask this library for (`policies.require_may_request`).
+Lines of several libraries may sit in the basket; each library's lines become one request
+(`contactless.services.submit_request` re-checks everything).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from libreach.accounts.models import ReaderProfile
 from libreach.catalog.models import Item, ItemStatus, Record
 from libreach.consortium.models import Library
+from libreach.contactless import policies
+from libreach.contactless.models import BasketLine
+from libreach.contactless.selectors import held_by
 from libreach.contactless.services import MAX_LINES, LineSpec
 from libreach.core.errors import Conflict, NotFound, RuleViolation
-
-SESSION_KEY = "contactless_basket"
 
 
 @dataclass
 class Line:
+    pk: int
     record: Record
     item: Item | None  # None: any copy
     available: bool  # still requestable now
+    had: policies.AlreadyHas | None = None  # the reader has it already
 
     @property
-    def key(self) -> str:
-        return f"i{self.item.pk}" if self.item else f"r{self.record.pk}"
+    def sendable(self) -> bool:
+        return self.available and self.had is None
 
 
 @dataclass
 class Group:
     library: Library
     lines: list[Line]
+    terms: str = policies.HOME  # how the reader may borrow this library's books
 
     @property
     def all_available(self) -> bool:
         return all(line.available for line in self.lines)
 
-
-def _raw(session) -> list[dict]:
-    return list(session.get(SESSION_KEY, []))
-
-
-def _save(session, rows: list[dict]) -> None:
-    session[SESSION_KEY] = rows
+    @property
+    def sendable(self) -> bool:
+        return self.terms != policies.DOCUMENT_DELIVERY and all(
+            line.sendable for line in self.lines
+        )
 
 
-def count(session) -> int:
-    return len(session.get(SESSION_KEY, []))
+def _lines_of_user(user):
+    return BasketLine.objects.filter(reader__user_id=user.pk)
 
 
-def record_ids(session) -> set[int]:
+def count(user) -> int:
+    """Lines in the signed-in reader's basket: one query (the header shows it on every page)."""
+    return _lines_of_user(user).count()
+
+
+def record_ids(user) -> set[int]:
     """Records in the basket as "any copy"."""
-    return {row["record"] for row in session.get(SESSION_KEY, []) if not row["item"]}
+    return set(_lines_of_user(user).filter(item=None).values_list("record_id", flat=True))
 
 
-def item_ids(session) -> set[int]:
+def item_ids(user) -> set[int]:
     """Copies in the basket by themselves."""
-    return {row["item"] for row in session.get(SESSION_KEY, []) if row["item"]}
-
-
-def _key(row: dict) -> str:
-    return f"i{row['item']}" if row["item"] else f"r{row['record']}"
+    return set(_lines_of_user(user).exclude(item=None).values_list("item_id", flat=True))
 
 
 def _requestable(item: Item) -> bool:
     return item.loanable and item.status == ItemStatus.AVAILABLE
 
 
-def add(session, *, record_id: int | None = None, item_id: int | None = None) -> Line:
-    """Put a record (any copy) or one copy in the basket; refuses what cannot be lent now."""
-    rows = _raw(session)
+def add(reader: ReaderProfile, *, record_id: int | None = None, item_id: int | None = None) -> Line:
+    """Put a record (any copy) or one copy in the reader's basket; refuses what they may not
+    ask for, already have, or cannot borrow now. A refusal changes nothing."""
     item = None
     if item_id is not None:
         item = Item.objects.select_related("record", "record__library").filter(pk=item_id).first()
         if item is None:
             raise NotFound(_("There is no such copy."), code="item_not_found")
         record = item.record
+    else:
+        record = Record.objects.select_related("library").filter(pk=record_id).first()
+        if record is None:
+            raise NotFound(_("There is no such record."), code="record_not_found")
+    policies.require_may_request(reader, record.library)
+    policies.require_not_had(held_by(reader), record, item)
+    if item is not None:
         if not item.loanable:
             raise RuleViolation(
                 _("Copy %(barcode)s is not for loan."),
@@ -94,99 +111,108 @@ def add(session, *, record_id: int | None = None, item_id: int | None = None) ->
                 barcode=item.barcode,
                 status=item.get_status_display(),
             )
-    else:
-        record = Record.objects.select_related("library").filter(pk=record_id).first()
-        if record is None:
-            raise NotFound(_("There is no such record."), code="record_not_found")
-        if not Item.objects.filter(
-            record=record, status=ItemStatus.AVAILABLE, loanable=True
-        ).exists():
-            raise Conflict(
-                _("No copy of 《%(title)s》 is available now."),
-                code="item_unavailable",
-                title=record.title,
+    elif not Item.objects.filter(
+        record=record, status=ItemStatus.AVAILABLE, loanable=True
+    ).exists():
+        raise Conflict(
+            _("No copy of 《%(title)s》 is available now."),
+            code="item_unavailable",
+            title=record.title,
+        )
+    try:
+        with transaction.atomic():
+            # One add at a time per reader, so the count below stays true until the insert
+            # (on SQLite select_for_update takes the writers' turn).
+            ReaderProfile.objects.select_for_update().filter(pk=reader.pk).first()
+            lines = BasketLine.objects.filter(reader=reader)
+            if (item is None and lines.filter(record=record, item=None).exists()) or (
+                item is not None and lines.filter(item=item).exists()
+            ):
+                raise IntegrityError("already in the basket")
+            if lines.filter(library=record.library).count() >= MAX_LINES:
+                raise RuleViolation(
+                    _("At most %(n)d books per request: submit the basket first."),
+                    code="too_many_lines",
+                    n=MAX_LINES,
+                )
+            line = BasketLine.objects.create(
+                reader=reader,
+                library=record.library,
+                record=record,
+                item=item,
+                added_at=timezone.now(),
             )
-    key = f"i{item.pk}" if item else f"r{record.pk}"
-    if any(_key(row) == key for row in rows):
+    except IntegrityError:  # the check above, or one_basket_line_per_copy / _per_record
         if item is not None:
             raise RuleViolation(
                 _("Copy %(barcode)s is already in your basket."),
                 code="duplicate_line",
                 barcode=item.barcode,
-            )
+            ) from None
         raise RuleViolation(
             _("《%(title)s》 is already in your basket."), code="duplicate_line", title=record.title
-        )
-    library_code = record.library.code
-    if sum(1 for row in rows if row["library"] == library_code) >= MAX_LINES:
-        raise RuleViolation(
-            _("At most %(n)d books per request: submit the basket first."),
-            code="too_many_lines",
-            n=MAX_LINES,
-        )
-    rows.append({"library": library_code, "record": record.pk, "item": item.pk if item else None})
-    _save(session, rows)
-    return Line(record=record, item=item, available=True)
+        ) from None
+    return Line(pk=line.pk, record=record, item=item, available=True)
 
 
-def remove(session, key: str) -> bool:
-    """Take out the line with this key ("r<record id>" or "i<item id>")."""
-    rows = _raw(session)
-    kept = [row for row in rows if _key(row) != key]
-    _save(session, kept)
-    return len(kept) != len(rows)
+def remove(reader: ReaderProfile, line_id) -> bool:
+    """Take out the reader's line with this id; another reader's line, or a made-up id,
+    removes nothing."""
+    try:
+        line_id = int(line_id)
+    except (TypeError, ValueError):
+        return False
+    deleted, _by_model = BasketLine.objects.filter(reader=reader, pk=line_id).delete()
+    return deleted > 0
 
 
-def take(session, library_code: str) -> None:
-    """Empty the lines of one library (its request was submitted)."""
-    _save(session, [row for row in _raw(session) if row["library"] != library_code])
+def take(reader: ReaderProfile, group: Group) -> None:
+    """Empty the group's lines (its request was submitted); lines added meanwhile, on
+    another device, stay."""
+    BasketLine.objects.filter(reader=reader, pk__in=[line.pk for line in group.lines]).delete()
 
 
-def groups(session) -> list[Group]:
-    """The basket by library (in the order first added), with records and copies loaded
-    and each line's availability as it is now. Three queries however long the basket."""
-    rows = _raw(session)
+def groups(reader: ReaderProfile) -> list[Group]:
+    """The basket by library (in the order first added), with records and copies loaded,
+    each line's availability as it is now and whether the reader already has it, and each
+    library's lending terms. Five queries however long the basket (one more per library
+    other than the reader's)."""
+    rows = list(
+        BasketLine.objects.filter(reader=reader).select_related("record", "record__library", "item")
+    )
     if not rows:
         return []
-    records = {
-        r.pk: r
-        for r in Record.objects.select_related("library").filter(
-            pk__in=[row["record"] for row in rows]
-        )
-    }
-    items = {
-        i.pk: i for i in Item.objects.filter(pk__in=[row["item"] for row in rows if row["item"]])
-    }
     open_records = set(
         Item.objects.filter(
-            record_id__in=list(records), status=ItemStatus.AVAILABLE, loanable=True
+            record_id__in={row.record_id for row in rows if row.item_id is None},
+            status=ItemStatus.AVAILABLE,
+            loanable=True,
         ).values_list("record_id", flat=True)
     )
-    by_library: dict[str, Group] = {}
-    stale = False
+    held = held_by(reader)
+    by_library: dict[int, Group] = {}
     for row in rows:
-        record = records.get(row["record"])
-        item = items.get(row["item"]) if row["item"] else None
-        if record is None or (row["item"] and item is None):
-            stale = True  # deleted from the catalogue meanwhile
-            continue
-        available = _requestable(item) if item else record.pk in open_records
-        group = by_library.setdefault(record.library.code, Group(library=record.library, lines=[]))
-        group.lines.append(Line(record=record, item=item, available=available))
-    if stale:
-        _save(
-            session,
-            [
-                row
-                for row in rows
-                if row["record"] in records and (not row["item"] or row["item"] in items)
-            ],
+        library = row.record.library
+        group = by_library.get(library.pk)
+        if group is None:
+            group = by_library[library.pk] = Group(
+                library=library, lines=[], terms=policies.lending_terms(reader, library)
+            )
+        available = _requestable(row.item) if row.item else row.record_id in open_records
+        group.lines.append(
+            Line(
+                pk=row.pk,
+                record=row.record,
+                item=row.item,
+                available=available,
+                had=policies.already_has(held, row.record, row.item),
+            )
         )
     return list(by_library.values())
 
 
-def group_of(session, library_code: str) -> Group | None:
-    return next((g for g in groups(session) if g.library.code == library_code), None)
+def group_of(reader: ReaderProfile, library_code: str) -> Group | None:
+    return next((g for g in groups(reader) if g.library.code == library_code), None)
 
 
 def specs(group: Group) -> list[LineSpec]:

@@ -336,3 +336,42 @@ class SlotBooking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slot_start:%Y-%m-%d %H:%M} seat {self.seat}"
+
+
+class BasketLine(models.Model):
+    """A book in a reader's basket (借书篮): a record (any copy) or one copy of it.
+
+    Kept with the reader's card, not in the browser session, so the basket follows the
+    reader from phone to desktop. The library is the record's, stored to group and count
+    a basket's lines by library without a join. One line per copy, and one "any copy"
+    line per record, for each reader: the database refuses a second even when two adds
+    race.
+    """
+
+    reader = models.ForeignKey(ReaderProfile, on_delete=models.CASCADE, related_name="basket_lines")
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(
+        Item, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reader", "item"],
+                condition=Q(item__isnull=False),
+                name="one_basket_line_per_copy",
+            ),
+            models.UniqueConstraint(
+                fields=["reader", "record"],
+                condition=Q(item__isnull=True),
+                name="one_any_copy_basket_line_per_record",
+            ),
+        ]
+        verbose_name = _("basket line")
+        verbose_name_plural = _("basket lines")
+
+    def __str__(self) -> str:
+        return f"basket line {self.pk} of reader {self.reader_id}"

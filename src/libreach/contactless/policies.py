@@ -5,14 +5,20 @@ says which role the caller has."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts import policies as accounts_policies
 from libreach.accounts.models import StaffRole
 from libreach.accounts.selectors import is_staff_of, roles_at
-from libreach.contactless.models import BorrowRequest
+from libreach.consortium.selectors import lends_to
+from libreach.contactless.models import BorrowRequest, Mode
 from libreach.contactless.transitions import READER, STAFF, VOLUNTEER
-from libreach.core.errors import NotAuthenticated, NotFound, PermissionDenied
+from libreach.core.errors import NotAuthenticated, NotFound, PermissionDenied, RuleViolation
 
 
 def role_for(user, request: BorrowRequest) -> str:
@@ -82,3 +88,134 @@ def may_deliver(user, library) -> bool:
 def slot_invitation_roles() -> frozenset[str]:
     # The reader and staff get the pickup slot's invitation; a volunteer has no use for it.
     return frozenset({READER, STAFF})
+
+
+# --- what the reader already has (one rule for the basket, the record page, submission) --
+
+
+@dataclass(frozen=True)
+class Held:
+    """What a reader has now: copies on loan and copies held by their open requests
+    (selectors.held_by reads it in two queries)."""
+
+    loans: tuple[tuple[int, int, dt.date], ...]  # (item, record, due date)
+    lines: tuple[tuple[str, int, int | None, int], ...]  # (level, record, item, request)
+
+    def __len__(self) -> int:
+        return len(self.loans) + len(self.lines)
+
+
+@dataclass(frozen=True)
+class AlreadyHas:
+    """Why a book would be asked for twice: on loan to the reader until `due_date`, or
+    held for them by their open request `request_id`."""
+
+    title: str
+    due_date: dt.date | None = None
+    request_id: int | None = None
+
+
+def already_has(held: Held, record, item=None) -> AlreadyHas | None:
+    """A copy (`item`) is the reader's already when it is on loan to them or held by one of
+    their open requests. A record ("any copy") is when any copy of it is: asking for a
+    named copy of a work they have is how readers get volume 2 after volume 1 (一种两册),
+    asking for any copy is not."""
+    if item is not None:
+        due = next((d for i, _r, d in held.loans if i == item.pk), None)
+        request = next((q for _l, _r, i, q in held.lines if i == item.pk), None)
+    else:
+        due = next((d for _i, r, d in held.loans if r == record.pk), None)
+        request = next((q for _l, r, _i, q in held.lines if r == record.pk), None)
+    if due is not None:
+        return AlreadyHas(title=record.title, due_date=due)
+    if request is not None:
+        return AlreadyHas(title=record.title, request_id=request)
+    return None
+
+
+class LocalDate:
+    """A date written the way the language active when the sentence is read writes it."""
+
+    def __init__(self, day: dt.date):
+        self.day = day
+
+    def __str__(self) -> str:
+        return date_format(self.day, "DATE_FORMAT")
+
+
+def require_not_had(held: Held, record, item=None) -> None:
+    had = already_has(held, record, item)
+    if had is None:
+        return
+    if had.due_date is not None:
+        raise RuleViolation(
+            _("You have 《%(title)s》 on loan until %(due)s."),
+            code="duplicate_line",
+            title=had.title,
+            due=LocalDate(had.due_date),
+        )
+    raise RuleViolation(
+        _("《%(title)s》 is already in your request #%(request)s."),
+        code="duplicate_line",
+        title=had.title,
+        request=had.request_id,
+    )
+
+
+# --- whose books a reader may ask for (the consortium rule) --------------------------------
+
+# A reader asks their own library for its books. Another member's books come through
+# document delivery (the reader's library asks the lender), unless the lender has agreed
+# to lend to readers of the reader's library (consortium.ReciprocalBorrowing): then the
+# reader asks the lender directly and collects at the lender's pickup points, since the
+# lender delivers only to its own readers' buildings.
+HOME = "home"
+RECIPROCAL = "reciprocal"
+DOCUMENT_DELIVERY = "document_delivery"
+
+
+class LibraryName:
+    """A library's name in the language active when the sentence is read."""
+
+    def __init__(self, library):
+        self.library = library
+
+    def __str__(self) -> str:
+        if (get_language() or "").startswith("en") and self.library.name_en:
+            return self.library.name_en
+        return self.library.name
+
+
+def lending_terms(reader, library) -> str:
+    """HOME, RECIPROCAL or DOCUMENT_DELIVERY: how `reader` may borrow `library`'s books."""
+    if reader.library_id == library.pk:
+        return HOME
+    if lends_to(library, reader.library_id):
+        return RECIPROCAL
+    return DOCUMENT_DELIVERY
+
+
+def require_may_request(reader, library, mode: str | None = None) -> str:
+    """The reader may ask `library` for books (in `mode`, when given); else 403 or 422."""
+    terms = lending_terms(reader, library)
+    if terms == DOCUMENT_DELIVERY:
+        raise PermissionDenied(
+            _(
+                "%(lender)s lends its books to readers of %(library)s through document "
+                "delivery: ask your own library for them."
+            ),
+            code="document_delivery_only",
+            lender=LibraryName(library),
+            library=LibraryName(reader.library),
+        )
+    if terms == RECIPROCAL and mode == Mode.DELIVERY:
+        raise RuleViolation(
+            _(
+                "Readers of %(library)s collect books of %(lender)s at its pickup points: "
+                "choose a pickup."
+            ),
+            code="delivery_not_allowed",
+            lender=LibraryName(library),
+            library=LibraryName(reader.library),
+        )
+    return terms

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from libreach.accounts.selectors import reader_profile
 from libreach.circulation import selectors as circulation_selectors
 from libreach.consortium.selectors import buildings_of, library_by_code, service_points_of
-from libreach.contactless import basket, events, selectors, services, slots
+from libreach.contactless import basket, events, policies, selectors, services, slots
 from libreach.contactless.models import (
     OPEN_REQUEST_STATES,
     PICKUP_MODES,
@@ -93,9 +93,8 @@ def reader_message(exc: DomainError, *, reader=None, library=None) -> str:
             }
         return _("A book in your basket is no longer available: remove it or try again later.")
     if exc.code == "duplicate_line":
-        if title:
-            return _("You already have 《%(title)s》 on loan or requested.") % {"title": title}
-        return _("You already have one of these books on loan or requested.")
+        # The service says which book and why (on loan until …, in request #N).
+        return exc.detail
     if exc.code == "too_many_lines":
         return _("At most %(n)d books per request.") % {"n": services.MAX_LINES}
     if exc.code == "slot_too_far":
@@ -217,7 +216,7 @@ def basket_add(request):
         messages.error(request, _("Choose a book to add."))
         return redirect(back)
     try:
-        line = basket.add(request.session, record_id=record_id, item_id=item_id)
+        line = basket.add(_reader(request), record_id=record_id, item_id=item_id)
     except DomainError as exc:
         messages.error(request, exc.detail)  # basket.add speaks the reader's language
         return redirect(back)
@@ -235,7 +234,8 @@ def basket_add(request):
 @require_POST
 @login_required
 def basket_remove(request):
-    if basket.remove(request.session, request.POST.get("line", "")):
+    reader = _reader(request)
+    if reader is not None and basket.remove(reader, request.POST.get("line", "")):
         messages.success(request, _("Removed from your basket."))
     return redirect(_back(request, reverse("contactless:basket")))
 
@@ -243,11 +243,12 @@ def basket_remove(request):
 @require_GET
 @login_required
 def basket_page(request):
-    groups = basket.groups(request.session)
+    reader = _reader(request)
+    groups = basket.groups(reader) if reader is not None else []
     return render(
         request,
         "contactless/basket.html",
-        {"groups": groups, "count": sum(len(g.lines) for g in groups)},
+        {"groups": groups, "count": sum(len(g.lines) for g in groups), "reader": reader},
     )
 
 
@@ -314,11 +315,22 @@ def request_form(request, lib: str):
         library = library_by_code(lib)
     except NotFound:
         raise Http404 from None
-    group = basket.group_of(request.session, library.code)
+    group = basket.group_of(reader, library.code)
     if group is None:
         messages.info(request, _("Your basket has no books from this library."))
         return redirect("contactless:basket")
-    buildings = list(buildings_of(library))
+    if group.terms == policies.DOCUMENT_DELIVERY:
+        try:
+            policies.require_may_request(reader, library)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+        return redirect("contactless:basket")
+    # A library lending to another's readers hands the books over at its pickup points
+    # only: it delivers to its own readers' buildings.
+    # (The form still knows them, so a delivery posted anyway hears the service's reason.)
+    reciprocal = group.terms == policies.RECIPROCAL
+    all_buildings = list(buildings_of(library))
+    buildings = [] if reciprocal else all_buildings
     points = [p for p in service_points_of(library) if p.is_pickup]
     own_building = (
         reader.building.code
@@ -333,7 +345,7 @@ def request_form(request, lib: str):
     form = RequestForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
-        buildings=buildings,
+        buildings=all_buildings,
         points=points,
     )
     if request.method == "POST" and form.is_valid():
@@ -355,9 +367,9 @@ def request_form(request, lib: str):
         except DomainError as exc:
             form.add_error(None, reader_message(exc, reader=reader, library=library))
             # The basket's availability may have changed: show it as it is now.
-            group = basket.group_of(request.session, library.code) or group
+            group = basket.group_of(reader, library.code) or group
         else:
-            basket.take(request.session, library.code)
+            basket.take(reader, group)
             messages.success(
                 request,
                 _("Request submitted. Your pickup code is %(code)s.")
@@ -378,6 +390,8 @@ def request_form(request, lib: str):
             "chosen_slot": chosen_slot,
             "own_building": own_building,
             "modes": Mode,
+            "reciprocal": reciprocal,
+            "back_here": request.path,
         },
         status=200,
     )

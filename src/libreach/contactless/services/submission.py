@@ -14,21 +14,25 @@ from django.utils.translation import gettext_lazy as _
 from libreach.accounts.models import ReaderProfile, User
 from libreach.catalog.models import Item, ItemStatus, Record
 from libreach.circulation import selectors as circulation_selectors
-from libreach.circulation.models import Loan
 from libreach.circulation.transitions import Trigger as ItemTrigger
 from libreach.circulation.transitions import next_state as item_next_state
 from libreach.consortium.models import Library, ServicePoint
 from libreach.consortium.selectors import building_by_code, service_point_by_code
 from libreach.contactless import slots
 from libreach.contactless.models import (
-    HOLDING_LINE_STATES,
     OPEN_REQUEST_STATES,
     PICKUP_MODES,
     BorrowRequest,
     Mode,
     RequestLine,
 )
-from libreach.contactless.policies import require, role_for
+from libreach.contactless.policies import (
+    require,
+    require_may_request,
+    require_not_had,
+    role_for,
+)
+from libreach.contactless.selectors import held_by
 from libreach.contactless.services.common import (
     _event,
     _lock_request,
@@ -256,42 +260,18 @@ def _take_copies(planned: list[_Line]) -> list[Item]:
     return copies
 
 
-def _check_limits(reader: ReaderProfile, policy, planned: list[_Line], copies: list[Item]) -> None:
-    """Within policy, and nothing the reader already has or has asked for: the same
-    copy for an item-level line; the same record (any copy held by a record-level
-    line, or on loan) for a record-level line. Two queries."""
-    held = list(
-        RequestLine.objects.filter(
-            request__reader=reader,
-            request__status__in=OPEN_REQUEST_STATES,
-            status__in=HOLDING_LINE_STATES,
-        ).values_list("level", "record_id", "item_id")
-    )
-    loans = list(
-        Loan.objects.filter(reader=reader, returned_at=None).values_list(
-            "item_id", "item__record_id"
-        )
-    )
-    if len(loans) + len(held) + len(planned) > policy.max_open_loans:
+def _check_limits(reader: ReaderProfile, policy, planned: list[_Line]) -> None:
+    """Within policy, and nothing the reader already has or has asked for
+    (`policies.already_has`, the rule the basket and the record page show). Two queries."""
+    held = held_by(reader)
+    if len(held) + len(planned) > policy.max_open_loans:
         raise RuleViolation(
             _("Loans and requested books together may not exceed %(n)d."),
             code="too_many_loans",
             n=policy.max_open_loans,
         )
-    held_items = {item for _, _, item in held} | {item for item, _ in loans}
-    held_records = {rec for level, rec, _ in held if level == RequestLine.Level.RECORD}
-    loan_records = {rec for _, rec in loans}
-    for line, copy in zip(planned, copies, strict=True):
-        if line.item is not None:
-            twice = copy.pk in held_items
-        else:
-            twice = line.record.pk in held_records or line.record.pk in loan_records
-        if twice:
-            raise RuleViolation(
-                _("You already have 《%(title)s》 on loan or requested."),
-                code="duplicate_line",
-                title=line.record.title,
-            )
+    for line in planned:
+        require_not_had(held, line.record, line.item)
 
 
 def submit_request(
@@ -319,6 +299,9 @@ def submit_request(
     reader = ReaderProfile.objects.select_related("building").filter(user=user).first()
     if reader is None:
         raise PermissionDenied(_("Only a reader with a library card can request books."))
+    # Whose books this reader may ask for, and how (the consortium rule), before anything
+    # about the books themselves.
+    require_may_request(reader, library, mode)
     building, service_point = _validate_place(
         library=library,
         reader=reader,
@@ -339,8 +322,10 @@ def submit_request(
             # per reader (the limits). SQLite's write lock already serialises them.
             Library.objects.select_for_update().filter(pk=library.pk).first()
             ReaderProfile.objects.select_for_update().filter(pk=reader.pk).first()
+        # What the reader already has first: a copy on loan to them is "yours until …"
+        # rather than "not available".
+        _check_limits(reader, policy, planned)
         copies = _take_copies(planned)
-        _check_limits(reader, policy, planned, copies)
         last = BorrowRequest.objects.filter(library=library).aggregate(n=Max("queue_number"))["n"]
         request = BorrowRequest.objects.create(
             library=library,

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from libreach.catalog.models import Item, ItemStatus
 from libreach.circulation.models import CirculationSettings, Loan, LoanPolicy
+from libreach.consortium.services import allow_reciprocal_borrowing
 from libreach.contactless import services, slots
 from libreach.contactless.models import (
     BorrowRequest,
@@ -130,6 +131,8 @@ def test_open_requests_and_loans_stay_within_the_policy(shelf):
 
 def test_other_librarys_books_and_unknown_barcodes_are_not_found(shelf):
     refused(NotFound, "item_not_found", lambda: submit(shelf, barcodes=["NOPE"]))
+    # BLCU lends to PKU's readers (else the consortium rule refuses first: test_basket).
+    allow_reciprocal_borrowing(lender=shelf.c.other_lib, borrower_library=shelf.lib)
     refused(
         NotFound,
         "record_not_found",
