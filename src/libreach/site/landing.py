@@ -11,7 +11,9 @@ ignored and the user lands as if none had been given.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
+from django.core.validators import MaxLengthValidator
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
@@ -32,7 +34,19 @@ def landing_url(user) -> str:
     return desk_url_of(user) or resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
+class SignInForm(AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django sets the name's max_length after building the field, which adds no
+        # validator: a longer name went on to authenticate() and django-axes, whose
+        # varchar(255) refused it on PostgreSQL with a 500 instead of a form error.
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
+
+
 class LandingLoginView(LoginView):
+    form_class = SignInForm
+
     def get_default_redirect_url(self) -> str:
         # Called after the form signed the user in, so request.user is the new user.
         return landing_url(self.request.user)
