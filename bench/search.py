@@ -282,9 +282,10 @@ def _import_once(path: Path) -> None:
 
         from django.db import connection
 
-        migration = importlib.import_module("libreach.catalog.migrations.0002_search_index")
         with connection.schema_editor() as editor:
-            migration.backwards(None, editor)
+            for name in ("0004_search_fold", "0002_search_index"):  # newest first
+                migration = importlib.import_module(f"libreach.catalog.migrations.{name}")
+                migration.backwards(None, editor)
     _, seconds = import_catalogue(path, background=False)
     print(seconds)
 
