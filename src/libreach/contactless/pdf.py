@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import threading
+import warnings
 from functools import cache
 
 from libreach.core.fonts import CJK_FAMILY, CJK_FONT
@@ -40,11 +41,15 @@ def _fetcher():
 @cache
 def _font_face():
     """The font configuration with the packaged font loaded, and its @font-face sheet:
-    made once per process (loading the font is a third of a slip's rendering)."""
-    from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
+    made once per process (loading the font took a quarter of a slip's rendering)."""
+    with warnings.catch_warnings():
+        # On a machine without fonts WeasyPrint, when imported, expects "ugly output":
+        # not with ours.
+        warnings.filterwarnings("ignore", "No fonts configured in FontConfig")
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
 
-    fonts = FontConfiguration()
+        fonts = FontConfiguration()
     # Let go of it before the interpreter's shutdown, when its clean-up could not run.
     atexit.register(_font_face.cache_clear)
     return fonts, CSS(string=FONT_FACE_CSS, url_fetcher=_fetcher(), font_config=fonts)
@@ -55,10 +60,10 @@ _rendering = threading.Lock()
 
 
 def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
     with _rendering:
-        fonts, font_face = _font_face()
+        fonts, font_face = _font_face()  # first: it imports WeasyPrint
+        from weasyprint import HTML
+
         return HTML(string=html, url_fetcher=_fetcher()).write_pdf(
             stylesheets=[font_face], font_config=fonts
         )

@@ -101,6 +101,7 @@ def test_a_slip_is_readable_on_a_machine_without_fonts(shelf, slip, tmp_path):
         [sys.executable, "-c", render], input=html.encode(), env=env, capture_output=True
     )
     assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert b"Expect ugly output" not in done.stderr  # no warning about fonts in the log
     data = done.stdout
     assert embedded_fonts(data) == {PACKAGED: True}
     text = text_of(data)
