@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from libreach.consortium.models import CalendarException, OpeningHours, ServicePoint
 from libreach.contactless.models import BorrowRequest, SlotBooking
 from libreach.core.errors import Conflict, RuleViolation
+from libreach.core.words import local_name
 
 # How far ahead a reader may book.
 BOOKING_HORIZON_DAYS = 14
@@ -178,12 +179,14 @@ def ics_for(request: BorrowRequest) -> bytes:
     event.add("dtstamp", booking.booked_at)
     event.add("dtstart", booking.slot_start)
     event.add("dtend", booking.slot_start + dt.timedelta(minutes=service_point.slot_minutes))
-    event.add("summary", f"{request.library.name}：取书 / book pickup")
-    event.add("location", f"{request.library.name} {service_point.name}")
+    # In the language of the page it is downloaded from, as the page is.
+    library = local_name(request.library)
+    event.add("summary", _("Book pickup: %(library)s") % {"library": library})
+    event.add("location", f"{library} {service_point.name}")
     event.add(
         "description",
-        f"取书码 pickup code: {request.pickup_code}\n"
-        f"架位 shelf slot: {request.shelf_slot or request.queue_number}",
+        f"{_('Pickup code')}: {request.pickup_code}\n"
+        f"{_('Shelf slot')}: {request.shelf_slot or request.queue_number}",
     )
     calendar.add_component(event)
     return calendar.to_ical()

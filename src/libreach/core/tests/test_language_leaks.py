@@ -119,11 +119,18 @@ def data_values(language: str, extra=()) -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
-def leaks(html: str, language: str, typed=()) -> list[str]:
+def calendar_text(ics: str) -> list[str]:
+    """What a calendar shows of an iCalendar file: its entries' summary, place, notes."""
+    unfolded = re.sub(r"\r?\n[ \t]", "", ics)
+    fields = re.findall(r"^(?:SUMMARY|LOCATION|DESCRIPTION)[^:]*:(.*)$", unfolded, re.M)
+    return [f.replace("\\n", "\n").replace("\\,", ",").replace("\\;", ";") for f in fields]
+
+
+def leaks(html: str, language: str, typed=(), parts=None) -> list[str]:
     """The pieces of the page's text in the other language (or raw timestamps)."""
     found = []
     data = data_values(language, typed)
-    for part in visible_text(html, language):
+    for part in visible_text(html, language) if parts is None else parts:
         for value in data:
             if value in part:
                 part = part.replace(value, " ")
@@ -160,6 +167,12 @@ def client_in(consortium, actor: str, language: str) -> Client:
 
 
 def assert_one_language(response, language: str, where: str, typed=()) -> None:
+    if response.headers.get("Content-Type", "").startswith("text/calendar"):
+        parts = calendar_text(response.content.decode())
+        assert parts, f"{where}: a calendar with nothing to read"
+        found = leaks("", language, typed, parts=parts)
+        assert not found, f"{where} in {language}:\n" + "\n".join(found)
+        return
     if "text/html" not in response.headers.get("Content-Type", ""):
         return
     html = response.content.decode()
