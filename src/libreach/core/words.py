@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import dateformat, formats, timezone
+from django.utils.functional import lazy
 from django.utils.translation import get_language
 
 
@@ -68,3 +69,10 @@ def format_datetime(value, style: str = "DATETIME_FORMAT") -> str:
     if not isinstance(moment, dt.datetime):
         return format_date(moment)
     return dateformat.format(moment, formats.get_format(style))
+
+
+# The same, decided when the text is read rather than now: for a DomainError's
+# parameters, which speak the language active when the refusal is shown.
+local_name_lazy = lazy(local_name, str)
+quoted_title_lazy = lazy(quoted_title, str)
+format_date_lazy = lazy(format_date, str)
