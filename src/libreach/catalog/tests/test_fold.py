@@ -1,7 +1,5 @@
 """The search form of characters (`catalog.fold`) and its copies in the databases."""
 
-import importlib
-
 import pytest
 from django.db import connection
 
@@ -9,9 +7,12 @@ from libreach.catalog import fold as fold_module
 from libreach.catalog.fold import FOLD_RANGES, TABLE, build_table, fold
 from libreach.catalog.fold_chars import FOLDED, SOURCE
 
-opencc = pytest.importorskip("opencc")
 
-fold_migration = importlib.import_module("libreach.catalog.migrations.0004_search_fold")
+@pytest.fixture
+def opencc():
+    # The test extra installs it; only these tests need it, the runtime never does.
+    return pytest.importorskip("opencc")
+
 
 # Titles and names in traditional characters, as libraries in Taiwan and Hong Kong and
 # older Library of Congress records catalogue them.
@@ -33,7 +34,7 @@ TRADITIONAL = [
 ]
 
 
-def test_the_frozen_table_is_the_one_built_from_opencc():
+def test_the_frozen_table_is_the_one_built_from_opencc(opencc):
     # A newer OpenCC that changes it needs a migration reinstalling the table (see fold).
     assert build_table() == dict(zip(SOURCE, FOLDED, strict=True))
 
@@ -47,7 +48,7 @@ def test_the_three_titles_readers_typed_fold_to_their_simplified_forms():
 
 @pytest.mark.parametrize("text", TRADITIONAL)
 @pytest.mark.parametrize("config", ["t2s", "tw2s", "hk2s"])
-def test_folding_agrees_with_opencc_phrase_conversion(text, config):
+def test_folding_agrees_with_opencc_phrase_conversion(opencc, text, config):
     simplified = opencc.OpenCC(config).convert(text)
     assert fold(text) == fold(simplified) == simplified
 
@@ -67,7 +68,7 @@ def test_full_width_latin_and_compatibility_ideographs_fold():
     assert fold("\uf902") == "车"  # CJK COMPATIBILITY IDEOGRAPH-F902, 車
 
 
-def test_a_part_of_a_text_folds_to_that_part_of_the_folded_text():
+def test_a_part_of_a_text_folds_to_that_part_of_the_folded_text(opencc):
     # Why a character table and not OpenCC's phrases: the phrase 乾隆 keeps 乾, 乾 alone
     # becomes 干, so a search for 乾 through phrase conversion misses 乾隆.
     phrases = opencc.OpenCC("t2s")
