@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from libreach.accounts.desk import DESK_ROLES, desk_view
@@ -36,7 +36,7 @@ TABS = (
     ("ready", RequestStatus.READY.label, (RequestStatus.READY,)),
     ("out", RequestStatus.OUT_FOR_DELIVERY.label, (RequestStatus.OUT_FOR_DELIVERY,)),
     ("awaiting", RequestStatus.AWAITING_PICKUP.label, (RequestStatus.AWAITING_PICKUP,)),
-    ("closed", gettext_lazy("Closed"), CLOSED_REQUEST_STATES),
+    ("closed", pgettext_lazy("requests that need nothing more", "Closed"), CLOSED_REQUEST_STATES),
 )
 
 
