@@ -37,8 +37,7 @@ class CommandProgress:
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
-            TextColumn("{task.percentage:>3.0f}%"),
-            TextColumn("{task.fields[amount]}"),
+            TextColumn("{task.fields[amount]}"),  # "40% (12.0 MB of 30.0 MB)" once known
             TimeRemainingColumn(),
             console=console,
             disable=not self.bar,
@@ -61,7 +60,11 @@ class CommandProgress:
             nonlocal said, total
             if total_now is not None:
                 total = total_now
-            amount = f"{_amount(done, unit)} of {_amount(total, unit)}" if total else ""
+            amount = (
+                f"{done * 100 // total}% ({_amount(done, unit)} of {_amount(total, unit)})"
+                if total
+                else ""
+            )
             if self.bar and task in self._progress.task_ids:
                 self._progress.update(task, completed=done, total=total, amount=amount)
                 if total and done >= total:
@@ -71,7 +74,10 @@ class CommandProgress:
             tenths = min(10, done * 10 // total)
             if tenths > said:
                 said = tenths
-                self.stream.write(f"{description}: {tenths * 10}% ({amount})\n")
+                self.stream.write(
+                    f"{description}: {tenths * 10}% ({_amount(done, unit)} of "
+                    f"{_amount(total, unit)})\n"
+                )
                 self.stream.flush()
 
         return advance
