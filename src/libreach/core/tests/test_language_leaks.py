@@ -126,6 +126,19 @@ def calendar_text(ics: str) -> list[str]:
     return [f.replace("\\n", "\n").replace("\\,", ",").replace("\\;", ";") for f in fields]
 
 
+def pdf_text(data: bytes) -> list[str]:
+    """A PDF's lines of text (slips and route sheets print what their pages show)."""
+    import io
+
+    from pypdf import PdfReader
+
+    return [
+        line
+        for page in PdfReader(io.BytesIO(data)).pages
+        for line in page.extract_text().splitlines()
+    ]
+
+
 def leaks(html: str, language: str, typed=(), parts=None) -> list[str]:
     """The pieces of the page's text in the other language (or raw timestamps)."""
     found = []
@@ -170,6 +183,12 @@ def assert_one_language(response, language: str, where: str, typed=()) -> None:
     if response.headers.get("Content-Type", "").startswith("text/calendar"):
         parts = calendar_text(response.content.decode())
         assert parts, f"{where}: a calendar with nothing to read"
+        found = leaks("", language, typed, parts=parts)
+        assert not found, f"{where} in {language}:\n" + "\n".join(found)
+        return
+    if response.headers.get("Content-Type", "").startswith("application/pdf"):
+        parts = pdf_text(response.content)
+        assert parts, f"{where}: a PDF with nothing to read"
         found = leaks("", language, typed, parts=parts)
         assert not found, f"{where} in {language}:\n" + "\n".join(found)
         return
