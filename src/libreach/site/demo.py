@@ -266,6 +266,7 @@ def load_demo(*, stdout=None, progress=None) -> list[Login]:
                 stdout.write(f"  {library.code}: {label}: {result.summary()}")
     _ensure_contactless(libraries[0])
     _ensure_loans(libraries[0])
+    _ensure_basket(libraries[0])
     return logins
 
 
@@ -423,3 +424,41 @@ def _ensure_loans(library: Library) -> None:
     services.renew(loan=limit, at=now - 5 * day)
     services.renew(loan=limit, at=now - 4 * day)
     services.checkout(item=items[29], reader=readers[1], at=now - 28 * day)
+
+
+def _ensure_basket(library: Library) -> None:
+    """The first reader's basket: one book to send, and one they already have on loan (put
+    in the basket on their phone before the desk lent it), so the basket marks it and the
+    request form offers to remove it. Only once."""
+    from django.utils import timezone
+
+    from libreach.catalog.models import ItemStatus
+    from libreach.circulation.models import Loan
+    from libreach.contactless import basket
+    from libreach.contactless.models import BasketLine
+
+    reader = ReaderProfile.objects.filter(library=library).order_by("card_number").first()
+    if reader is None or BasketLine.objects.filter(reader=reader).exists():
+        return
+    loan = (
+        Loan.objects.filter(reader=reader, returned_at=None)
+        .select_related("item__record")
+        .order_by("id")
+        .first()
+    )
+    # Past the books the demo's requests took (the first available ones).
+    fresh = list(
+        Record.objects.filter(library=library, language="chi", items__status=ItemStatus.AVAILABLE)
+        .order_by("id")
+        .distinct()[20:21]
+    )
+    if loan is None or not fresh:
+        return
+    basket.add(reader, record_id=fresh[0].pk)
+    # Straight in: the basket itself refuses a book the reader has.
+    BasketLine.objects.create(
+        reader=reader,
+        library=library,
+        record=loan.item.record,
+        added_at=timezone.now() - dt.timedelta(days=2),
+    )
