@@ -119,7 +119,9 @@ def test_a_reader_borrows_on_a_phone(phone_page, live_server, shelf):
     pickup = BorrowRequest.objects.get(pk=request_page_number(page))
     start = timezone.localtime(pickup.slot_booking.slot_start)
     assert start.date() == timezone.localdate() + dt.timedelta(days=1) and start.hour == 10
-    expect(page.locator(".slot-booked")).to_have_text(f"{start:%Y-%m-%d} 10:00–10:30")
+    expect(page.locator(".slot-booked")).to_have_text(
+        f"{start.year}年{start.month}月{start.day}日 10:00–10:30"
+    )
     ics = page.get_by_role("link", name="加入我的日历（.ics）")
     expect(ics).to_have_attribute("href", f"/requests/{pickup.pk}/slot.ics")
     calendar = page.request.get(f"/requests/{pickup.pk}/slot.ics")
@@ -222,4 +224,6 @@ def test_a_reader_books_tomorrow_when_today_has_no_slot_left(
     pickup = BorrowRequest.objects.get(pk=request_page_number(page))
     start = timezone.localtime(pickup.slot_booking.slot_start)
     assert (start.date(), start.hour) == (today + dt.timedelta(days=1), 10)
-    expect(page.locator(".slot-booked")).to_have_text(f"{start:%Y-%m-%d} 10:00–10:30")
+    expect(page.locator(".slot-booked")).to_have_text(
+        f"{start.year}年{start.month}月{start.day}日 10:00–10:30"
+    )
