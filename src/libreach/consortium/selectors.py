@@ -117,3 +117,12 @@ def lends_to(lender: Library, borrower_library_id: int) -> bool:
     return ReciprocalBorrowing.objects.filter(
         lender=lender, borrower_library_id=borrower_library_id
     ).exists()
+
+
+def lenders_to(borrower_library_id: int) -> list[int]:
+    """The libraries that lend to readers of that library (ids; one query)."""
+    return list(
+        ReciprocalBorrowing.objects.filter(borrower_library_id=borrower_library_id).values_list(
+            "lender_id", flat=True
+        )
+    )

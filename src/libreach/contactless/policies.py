@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from libreach.accounts import policies as accounts_policies
 from libreach.accounts.models import StaffRole
 from libreach.accounts.selectors import is_staff_of, roles_at
-from libreach.consortium.selectors import lends_to
+from libreach.consortium.selectors import lenders_to, lends_to
 from libreach.contactless.models import BorrowRequest, Mode
 from libreach.contactless.transitions import READER, STAFF, VOLUNTEER
 from libreach.core.errors import NotAuthenticated, NotFound, PermissionDenied, RuleViolation
@@ -193,6 +193,12 @@ def lending_terms(reader, library) -> str:
     if lends_to(library, reader.library_id):
         return RECIPROCAL
     return DOCUMENT_DELIVERY
+
+
+def lending_library_ids(reader) -> set[int]:
+    """Every library `reader` may ask for books directly: theirs, and those with a
+    reciprocal-borrowing rule for its readers (one query)."""
+    return {reader.library_id, *lenders_to(reader.library_id)}
 
 
 def require_may_request(reader, library, mode: str | None = None) -> str:

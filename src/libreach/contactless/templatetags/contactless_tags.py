@@ -40,6 +40,16 @@ def basket_item_ids(context) -> set[int]:
     return basket.item_ids(user) if user is not None else set()
 
 
+@register.simple_tag(takes_context=True)
+def lending_library_ids(context) -> set[int] | None:
+    """The libraries whose books the signed-in reader may ask for here (their own and those
+    lending to its readers), for a page of results: one query. None for anyone else."""
+    reader = reader_profile(_user(context))
+    if reader is None:
+        return None
+    return policies.lending_library_ids(reader)
+
+
 @dataclass
 class ReaderAndRecord:
     reader: object  # the signed-in reader's card

@@ -335,6 +335,30 @@ def test_with_a_rule_the_book_is_lent_for_collection_at_the_lenders_pickup_point
     assert not ReciprocalBorrowing.objects.filter(lender=shelf.lib).exists()
 
 
+def test_search_results_offer_another_librarys_book_only_under_a_rule(shelf, blcu_book):
+    client = signed_in(shelf.reader)
+    create_record(library=shelf.lib, title="汉语语法讲义", items=[ItemInput(barcode="PKU99")])
+
+    def buttons() -> dict[str, str]:
+        html = client.get("/search/", {"q": "汉语语法"}).content.decode()
+        results = re.findall(
+            r'<li class="result">.*?</li>\s*(?=<li class="result">|</ol>)', html, re.S
+        )
+        return {
+            "BLCU" if "赵元任" in r else "PKU": "add" if 'name="record"' in r else text_of(r)
+            for r in results
+        }
+
+    found = buttons()
+    assert found["PKU"] == "add" and "仅限文献传递" in found["BLCU"]
+    allow_reciprocal_borrowing(lender=shelf.c.other_lib, borrower_library=shelf.lib)
+    assert buttons() == {"PKU": "add", "BLCU": "add"}
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
 def test_only_the_lenders_managers_allow_reciprocal_borrowing(shelf):
     with pytest.raises(PermissionDenied):
         allow_reciprocal_borrowing(
