@@ -21,6 +21,7 @@ from libreach.consortium.models import Closure
 from libreach.consortium.selectors import next_open_day
 from libreach.core.errors import Conflict, DomainError, RuleViolation
 from libreach.core.notify import queue_notice
+from libreach.core.words import local_name_lazy
 
 
 def _lock_item(item: Item) -> Item:
@@ -84,7 +85,7 @@ def checkout(
         raise RuleViolation(
             _("%(library)s is closed: no loans over the counter."),
             code="counter_closed",
-            library=library.code,
+            library=local_name_lazy(library),
         )
     policy = selectors.policy_for(library, reader.reader_type)
     if selectors.open_loan_count(reader) >= policy.max_open_loans:

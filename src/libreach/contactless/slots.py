@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from libreach.consortium.models import CalendarException, OpeningHours, ServicePoint
 from libreach.contactless.models import BorrowRequest, SlotBooking
 from libreach.core.errors import Conflict, RuleViolation
-from libreach.core.words import local_name
+from libreach.core.words import format_datetime_lazy, local_name
 
 # How far ahead a reader may book.
 BOOKING_HORIZON_DAYS = 14
@@ -119,7 +119,7 @@ def _valid_start(service_point: ServicePoint, slot_start: dt.datetime, at: dt.da
         raise RuleViolation(
             _("%(start)s is not the start of a pickup slot at %(point)s."),
             code="invalid_slot",
-            start=f"{local:%Y-%m-%d %H:%M}",
+            start=format_datetime_lazy(local),
             point=service_point.name,
         )
 

@@ -76,3 +76,4 @@ def format_datetime(value, style: str = "DATETIME_FORMAT") -> str:
 local_name_lazy = lazy(local_name, str)
 quoted_title_lazy = lazy(quoted_title, str)
 format_date_lazy = lazy(format_date, str)
+format_datetime_lazy = lazy(format_datetime, str)
