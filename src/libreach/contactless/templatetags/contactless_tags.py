@@ -50,6 +50,20 @@ def lending_library_ids(context) -> set[int] | None:
     return policies.lending_library_ids(reader)
 
 
+@register.simple_tag(takes_context=True)
+def reader_held(context) -> policies.Held | None:
+    """What the signed-in reader has (loans, open requests), for a page of results: two
+    queries. None for anyone else."""
+    reader = reader_profile(_user(context))
+    return held_by(reader) if reader is not None else None
+
+
+@register.filter
+def had_in(record, held) -> policies.AlreadyHas | None:
+    """policies.already_has for a record ("any copy") and what `reader_held` read."""
+    return policies.already_has(held, record) if held is not None else None
+
+
 @dataclass
 class ReaderAndRecord:
     reader: object  # the signed-in reader's card

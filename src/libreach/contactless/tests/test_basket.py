@@ -234,6 +234,15 @@ def test_a_line_the_reader_got_meanwhile_is_marked_and_removed_where_it_is_refus
     assert loan.item.record.title == "红楼梦"
 
 
+def test_search_results_say_a_book_is_the_readers_already(shelf):
+    _on_loan(shelf)
+    client = signed_in(shelf.reader)
+    html = client.get("/search/", {"q": "红楼梦"}).content.decode()
+    assert "已借阅或已申请" in html and 'name="record"' not in html
+    html = client.get("/search/", {"q": "呐喊"}).content.decode()
+    assert "已借阅或已申请" not in html and 'name="record"' in html
+
+
 def test_submission_refuses_a_book_on_loan_and_changes_nothing(shelf):
     _on_loan(shelf)
     before = db_fingerprint()
