@@ -368,6 +368,22 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
+def test_lines_kept_after_the_rule_ends_are_marked_and_not_sent(shelf, blcu_book):
+    rule = allow_reciprocal_borrowing(lender=shelf.c.other_lib, borrower_library=shelf.lib)
+    client = signed_in(shelf.reader)
+    add(client, record=blcu_book)
+    rule.delete()  # the agreement ended while the book sat in the basket
+    page = client.get("/basket/")
+    assert "不能在这里申请：请移除" in text(page)
+    assert 'href="/basket/BLCU/request/"' not in page.content.decode()
+    response = client.get("/basket/BLCU/request/")
+    assert response.status_code == 302 and response.url == "/basket/"
+    assert "通过文献传递" in text(client.get("/basket/"))
+    before = db_fingerprint()
+    assert submit_form(client, "BLCU", mode="pickup", service_point="MAIN").status_code == 302
+    assert changed_tables(before, db_fingerprint()) == []
+
+
 def test_only_the_lenders_managers_allow_reciprocal_borrowing(shelf):
     with pytest.raises(PermissionDenied):
         allow_reciprocal_borrowing(
