@@ -10,13 +10,15 @@ ignored and the user lands as if none had been given.
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.contrib.auth.views import LoginView
-from django.core.validators import MaxLengthValidator
 from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
+from libreach.core import lengths
 from libreach.site.desk import desk_libraries
 
 
@@ -35,13 +37,21 @@ def landing_url(user) -> str:
 
 
 class SignInForm(AuthenticationForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Django sets the name's max_length after building the field, which adds no
-        # validator: a longer name went on to authenticate() and django-axes, whose
-        # varchar(255) refused it on PostgreSQL with a 500 instead of a form error.
-        field = self.fields["username"]
-        field.validators.append(MaxLengthValidator(field.max_length))
+    # Django sets the name's max_length only after building the field, which adds no
+    # validator: a longer name went on to authenticate() and django-axes, whose
+    # varchar(255) refused it on PostgreSQL with a 500 instead of a form error.
+    username = UsernameField(
+        max_length=lengths.max_length("accounts.User", "username"),
+        error_messages={"max_length": lengths.FORM_TOO_LONG},
+        widget=forms.TextInput(attrs={"autofocus": True}),
+    )
+    # Hashed, so no column's limit; a limit all the same (core.lengths' rule for text).
+    password = lengths.text_field(
+        max_length=1024,
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class LandingLoginView(LoginView):
