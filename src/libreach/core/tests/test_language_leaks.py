@@ -314,6 +314,18 @@ def test_refused_form_in_one_language(consortium, name, language):
     assert_one_language(response, language, f"{name}: POST {path}", data.values())
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    ("actor", "path", "status"),
+    [("anonymous", "/no-such-page/", 404), ("reader", "/desk/PKU/", 403)],
+    ids=["404", "403"],
+)
+def test_error_page_in_one_language(consortium, actor, path, status, language):
+    response = client_in(consortium, actor, language).get(path)
+    assert response.status_code == status
+    assert_one_language(response, language, f"GET {path} as {actor}")
+
+
 def test_a_name_too_long_is_not_also_missing(consortium):
     """The proxy's name over its length gets the length message alone, not also
     "请填写代取人的姓名" (give the proxy's name), which contradicts it."""
