@@ -207,7 +207,8 @@ def send_due_soon_notices(*, today: dt.date | None = None) -> int:
                             "title": loan.item.record.title,
                             "barcode": loan.item.barcode,
                             "due_date": loan.due_date.isoformat(),
-                            "library": loan.library.code,
+                            "library": loan.library.name,
+                            "library_en": loan.library.name_en,
                         }
                         for loan in loans
                     ],

@@ -554,8 +554,7 @@ def request_slot(request, request_id: int):
     else:
         messages.success(
             request,
-            _("Pickup slot booked: %(when)s.")
-            % {"when": format_datetime(booking.slot_start)},
+            _("Pickup slot booked: %(when)s.") % {"when": format_datetime(booking.slot_start)},
         )
     return redirect("contactless:request", request_id=borrow.pk)
 

@@ -145,7 +145,10 @@ def test_apply_moves_loans_due_inside_to_the_first_open_day_after(
     assert sorted(m.to[0] for m in mail.outbox) == ["li@example.edu.cn", "zhang@example.edu.cn"]
     zhang = next(m for m in mail.outbox if m.to == ["zhang@example.edu.cn"])
     assert "闭馆" in zhang.subject
-    assert zhang.body.count(f"{REOPEN.year}年{REOPEN.month}月{REOPEN.day}日") == 2 and "P001" in zhang.body
+    assert (
+        zhang.body.count(f"{REOPEN.year}年{REOPEN.month}月{REOPEN.day}日") == 2
+        and "P001" in zhang.body
+    )
     li = next(m for m in mail.outbox if m.to == ["li@example.edu.cn"])
     assert "closed" in li.subject and "now due 24 Feb 2020" in li.body
 

@@ -273,7 +273,7 @@ def test_the_due_soon_notice_goes_once_per_loan_and_due_date(
     notice = mail.outbox[0]
     assert notice.to == ["zhang@example.edu.cn"]
     assert "到期" in notice.subject
-    assert "鲁迅全集 (P001, PKU)" in notice.body and day(DUE, "zh-hans") in notice.body
+    assert "鲁迅全集 (P001, 北京大学图书馆)" in notice.body and day(DUE, "zh-hans") in notice.body
     assert "P002" not in notice.body and "&" not in notice.body
     assert Loan.objects.get(pk=soon.pk).due_soon_notice_for == DUE
 
@@ -294,7 +294,7 @@ def test_a_reader_in_english_gets_the_notice_in_english(circ, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         assert services.send_due_soon_notices(today=DUE) == 1
     assert mail.outbox[0].subject == "A book you borrowed is due soon"
-    assert f"鲁迅全集 (P001, PKU): due {day(DUE)}" in mail.outbox[0].body
+    assert f"鲁迅全集 (P001, Peking University Library): due {day(DUE)}" in mail.outbox[0].body
 
 
 def test_the_renewal_rule_is_the_services(circ, shelf, clock):

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from libreach.accounts.desk import DESK_ROLES, desk_view
 from libreach.contactless import desk_selectors, selectors, services
@@ -123,7 +123,11 @@ def handover(request, library):
             return render(request, "contactless/desk/handover.html", context, status=error.status)
         messages.success(
             request,
-            _("Request %(id)s handed over: %(count)s loan(s).")
+            ngettext(
+                "Request %(id)s handed over: %(count)s loan.",
+                "Request %(id)s handed over: %(count)s loans.",
+                len(loans),
+            )
             % {"id": request_id, "count": len(loans)},
         )
         back = _safe_next(request, "")
