@@ -89,6 +89,8 @@ def test_the_requests_tabs_scroll_within_their_strip_on_a_phone(
 ):
     page: Page = phone_page
     sign_in(page, "pku-circ", next_path="/desk/PKU/requests/")
+    # sign_in returns with the form sent; reload only once its page is there.
+    page.wait_for_url("**/desk/PKU/requests/")
     in_language(page, live_server, "en")
     page.reload()
     strip = page.locator(".desk-tabs ul")
