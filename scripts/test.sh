@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite: ruff, makemigrations --check, then pytest on SQLite
-# and again on a PostgreSQL cluster started here on 127.0.0.1 (and stopped afterwards).
+# and, at the same time, on a PostgreSQL cluster started here on 127.0.0.1 (and stopped
+# afterwards).
 #
 # Installs what the suite needs: the Python packages (pip install -e ".[test]") and, as
 # root on Debian, PostgreSQL, Chromium (and a CJK font for its pages; PDFs embed the
@@ -51,16 +52,13 @@ python3 -m libreach makemigrations --check --dry-run
 databases="${LIBREACH_TEST_DATABASES:-sqlite postgresql}"
 status=0
 
-if [[ " $databases " == *" sqlite "* ]]; then
-    # On a file, as in production (settings.py: one file per run in the temporary
-    # directory, or LIBREACH_TEST_SQLITE_NAME), so concurrency tests' threads wait for
-    # each other's locks.
-    step "pytest on SQLite"
-    python3 -m pytest -q -p no:cacheprovider "$@" || status=$?
-fi
+# On a file, as in production (settings.py: one file per run in the temporary directory,
+# or LIBREACH_TEST_SQLITE_NAME), so concurrency tests' threads wait for each other's locks.
+run_sqlite() {
+    python3 -m pytest -q -p no:cacheprovider "$@"
+}
 
-if [[ " $databases " == *" postgresql "* ]]; then
-    step "pytest on PostgreSQL"
+start_postgresql() {
     pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
     if [ -z "$pgbin" ]; then
         echo "PostgreSQL is not installed"; exit 1
@@ -83,8 +81,42 @@ if [[ " $databases " == *" postgresql "* ]]; then
     "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -o \
         "-p $port -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
         start >/dev/null
-    export DATABASE_URL="postgres://postgres@127.0.0.1:$port/libreach"
-    python3 -m pytest -q -p no:cacheprovider "$@" || status=$?
+}
+
+# Its own home (keys, kept mail), so it can run beside the SQLite run.
+run_postgresql() {
+    DATABASE_URL="postgres://postgres@127.0.0.1:$port/libreach" \
+        LIBREACH_HOME="$root/.cache/test-home-pg" python3 -m pytest -q -p no:cacheprovider "$@"
+}
+
+want() { [[ " $databases " == *" $1 "* ]]; }
+
+if want sqlite && want postgresql; then
+    # Both at once: one pytest is mostly one core (the PostgreSQL run's time is split
+    # between Python and the server), so on two cores the pair takes about as long as the
+    # PostgreSQL run alone. Its output is shown when it ends.
+    start_postgresql
+    pglog="$root/.cache/pytest-postgresql.log"
+    mkdir -p "$root/.cache"
+    run_postgresql "$@" >"$pglog" 2>&1 &
+    pgpid=$!
+    step "pytest on SQLite (PostgreSQL alongside)"
+    run_sqlite "$@" || status=$?
+    pgstatus=0
+    wait "$pgpid" || pgstatus=$?
+    step "pytest on PostgreSQL"
+    cat "$pglog"
+    [ "$pgstatus" = 0 ] || status=$pgstatus
+else
+    if want sqlite; then
+        step "pytest on SQLite"
+        run_sqlite "$@" || status=$?
+    fi
+    if want postgresql; then
+        step "pytest on PostgreSQL"
+        start_postgresql
+        run_postgresql "$@" || status=$?
+    fi
 fi
 
 exit $status
