@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts import policies as accounts_policies
@@ -18,6 +16,7 @@ from libreach.accounts.selectors import is_staff_of, roles_at
 from libreach.consortium.selectors import lenders_to, lends_to
 from libreach.contactless.models import BorrowRequest, Mode
 from libreach.contactless.transitions import READER, STAFF, VOLUNTEER
+from libreach.core import words
 from libreach.core.errors import NotAuthenticated, NotFound, PermissionDenied, RuleViolation
 
 
@@ -133,16 +132,6 @@ def already_has(held: Held, record, item=None) -> AlreadyHas | None:
     return None
 
 
-class LocalDate:
-    """A date written the way the language active when the sentence is read writes it."""
-
-    def __init__(self, day: dt.date):
-        self.day = day
-
-    def __str__(self) -> str:
-        return date_format(self.day, "DATE_FORMAT")
-
-
 def require_not_had(held: Held, record, item=None) -> None:
     had = already_has(held, record, item)
     if had is None:
@@ -152,7 +141,7 @@ def require_not_had(held: Held, record, item=None) -> None:
             _("You have 《%(title)s》 on loan until %(due)s."),
             code="duplicate_line",
             title=had.title,
-            due=LocalDate(had.due_date),
+            due=words.format_date_lazy(had.due_date),
         )
     raise RuleViolation(
         _("《%(title)s》 is already in your request #%(request)s."),
@@ -172,18 +161,6 @@ def require_not_had(held: Held, record, item=None) -> None:
 HOME = "home"
 RECIPROCAL = "reciprocal"
 DOCUMENT_DELIVERY = "document_delivery"
-
-
-class LibraryName:
-    """A library's name in the language active when the sentence is read."""
-
-    def __init__(self, library):
-        self.library = library
-
-    def __str__(self) -> str:
-        if (get_language() or "").startswith("en") and self.library.name_en:
-            return self.library.name_en
-        return self.library.name
 
 
 def lending_terms(reader, library) -> str:
@@ -211,8 +188,8 @@ def require_may_request(reader, library, mode: str | None = None) -> str:
                 "delivery: ask your own library for them."
             ),
             code="document_delivery_only",
-            lender=LibraryName(library),
-            library=LibraryName(reader.library),
+            lender=words.local_name_lazy(library),
+            library=words.local_name_lazy(reader.library),
         )
     if terms == RECIPROCAL and mode == Mode.DELIVERY:
         raise RuleViolation(
@@ -221,7 +198,7 @@ def require_may_request(reader, library, mode: str | None = None) -> str:
                 "choose a pickup."
             ),
             code="delivery_not_allowed",
-            lender=LibraryName(library),
-            library=LibraryName(reader.library),
+            lender=words.local_name_lazy(library),
+            library=words.local_name_lazy(reader.library),
         )
     return terms

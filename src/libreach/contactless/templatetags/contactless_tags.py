@@ -94,12 +94,6 @@ def reader_and_record(context, record) -> ReaderAndRecord | None:
 
 
 @register.filter
-def library_name(library) -> str:
-    """A library's name in the page's language: the English name when there is one."""
-    return str(policies.LibraryName(library))
-
-
-@register.filter
 def requestable(item) -> bool:
     """The copy can go in a basket now: loanable and on the shelf."""
     return item.loanable and item.status == ItemStatus.AVAILABLE
