@@ -77,3 +77,73 @@ local_name_lazy = lazy(local_name, str)
 quoted_title_lazy = lazy(quoted_title, str)
 format_date_lazy = lazy(format_date, str)
 format_datetime_lazy = lazy(format_datetime, str)
+
+
+# --- language of parts (WCAG 3.1.2) ------------------------------------------------------
+
+# MARC 21 language codes (008/35-37, 041) of the catalogue's languages, as BCP 47.
+MARC_LANGUAGES = {
+    "chi": "zh",
+    "zho": "zh",
+    "eng": "en",
+    "jpn": "ja",
+    "kor": "ko",
+    "fre": "fr",
+    "fra": "fr",
+    "ger": "de",
+    "deu": "de",
+    "rus": "ru",
+    "spa": "es",
+    "ita": "it",
+    "por": "pt",
+    "lat": "la",
+}
+
+# Languages not written in Latin letters: a Latin-only text is not in them.
+NON_LATIN = {"zh", "ja", "ko", "ru"}
+
+
+def _script_language(text: str) -> str | None:
+    """The language a text's script tells: kana is Japanese, hangul Korean, Han Chinese,
+    Cyrillic Russian, Latin letters English (the consortium's two languages; a record's
+    own language code says better where there is one). None when it has no letters."""
+    han = latin = False
+    for char in text:
+        code = ord(char)
+        if 0x3040 <= code <= 0x30FF:
+            return "ja"
+        if 0xAC00 <= code <= 0xD7AF:
+            return "ko"
+        if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF:
+            han = True
+        elif 0x0400 <= code <= 0x04FF:
+            return "ru"
+        elif char.isalpha() and code < 0x0250:
+            latin = True
+    if han:
+        return "zh"
+    return "en" if latin else None
+
+
+def language_of(text, declared: str = "") -> str | None:
+    """The BCP 47 primary language of `text`: a declared MARC or BCP 47 code when given
+    (a record's language), else what its script tells. A declared Latin-script language
+    yields to a script that contradicts it (a Chinese title on a record coded `eng`)."""
+    text = "" if text is None else str(text)
+    script = _script_language(text)
+    declared = (declared or "").strip().lower()
+    code = MARC_LANGUAGES.get(declared, declared.split("-")[0] if len(declared) in (2, 5) else "")
+    if code and (script is None or script == code or (script == "en" and code not in NON_LATIN)):
+        return code
+    return script
+
+
+def page_language() -> str:
+    """The primary language of the page being rendered: `zh` or `en`."""
+    return (get_language() or "zh").split("-")[0]
+
+
+def foreign_language(text, declared: str = "") -> str | None:
+    """The language of `text` when it differs from the page's, else None (no `lang` then)."""
+    language = language_of(text, declared)
+    return language if language and language != page_language() else None

@@ -1,0 +1,132 @@
+/* Pages that answer in place. htmx (vendor/htmx.min.js) does forms marked hx-post; this
+   file adds what htmx does not:
+
+   - Scan boxes (<form data-scan-form> holding <input name="scan">): a keyboard-wedge
+     scanner types a barcode and Enter, often faster than the server answers. Every scan
+     is sent, in order, none dropped: the box is emptied at once for the next scan and
+     keeps the focus; the answer is swapped into the form's data-scan-target (default
+     #scan-result) with its out-of-band parts (#messages, counts, rows). A
+     [data-scan-result="ok"|"error"] in the answer gives a sound and a flash.
+   - window.libreachScan(form, code) sends a code read by the camera (camera-scan.js).
+   - Focus: when a swap removed the focused element and htmx could not put it back (same
+     id), focus goes to [data-focus-after] in the new content, else to the swap target,
+     so a keyboard user is never sent back to the top of the page.
+   Without JavaScript none of this runs and the same forms post and redirect. */
+(function () {
+  "use strict";
+
+  var queue = Promise.resolve();
+  var audio = null;
+
+  function beep(ok) {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var tones = ok ? [[1046, 0.07]] : [[330, 0.12], [247, 0.18]];
+      var at = audio.currentTime;
+      tones.forEach(function (tone) {
+        var osc = audio.createOscillator();
+        var gain = audio.createGain();
+        osc.frequency.value = tone[0];
+        osc.type = ok ? "sine" : "square";
+        gain.gain.setValueAtTime(0.15, at);
+        gain.gain.exponentialRampToValueAtTime(0.001, at + tone[1]);
+        osc.connect(gain).connect(audio.destination);
+        osc.start(at);
+        osc.stop(at + tone[1]);
+        at += tone[1] + 0.03;
+      });
+    } catch (e) {
+      /* No sound device: the flash and the words still tell. */
+    }
+    if (!ok && navigator.vibrate) navigator.vibrate([80, 60, 80]);
+  }
+
+  function cue(target) {
+    var result = target && target.querySelector("[data-scan-result]");
+    if (!result) return;
+    var ok = result.getAttribute("data-scan-result") === "ok";
+    beep(ok);
+    target.classList.remove("scan-flash--ok", "scan-flash--error");
+    void target.offsetWidth; /* restart the animation */
+    target.classList.add(ok ? "scan-flash--ok" : "scan-flash--error");
+  }
+
+  function failure(target) {
+    var text = document.body.getAttribute("data-inplace-error") || "Error";
+    target.innerHTML = "";
+    var p = document.createElement("p");
+    p.className = "alert alert--error";
+    p.setAttribute("data-scan-result", "error");
+    p.textContent = text;
+    target.appendChild(p);
+    cue(target);
+  }
+
+  function send(form, code) {
+    var box = form.querySelector('[name="scan"]');
+    var target = document.querySelector(form.getAttribute("data-scan-target") || "#scan-result");
+    var data = new FormData(form);
+    data.set("scan", code);
+    form.setAttribute("aria-busy", "true");
+    queue = queue.then(function () {
+      return fetch(form.action, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { "HX-Request": "true", "HX-Current-URL": location.href },
+      })
+        .then(function (response) {
+          if (response.status >= 500) throw new Error(String(response.status));
+          if (response.redirected) {
+            location.href = response.url; /* signed out, say: a scan never redirects */
+            return;
+          }
+          return response.text().then(function (html) {
+            window.htmx.swap(target, html, { swapStyle: "innerHTML" });
+            cue(target);
+          });
+        })
+        .catch(function () {
+          failure(target);
+        })
+        .then(function () {
+          form.removeAttribute("aria-busy");
+          if (box && document.activeElement === document.body) box.focus();
+          form.dispatchEvent(new CustomEvent("libreach:scanned", { bubbles: true }));
+        });
+    });
+    return queue;
+  }
+
+  window.libreachScan = send;
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("[data-scan-form]");
+    if (!form || !window.htmx || !window.fetch) return; /* then the form posts as usual */
+    event.preventDefault();
+    var box = form.querySelector('[name="scan"]');
+    var code = box.value.trim();
+    box.value = "";
+    box.focus();
+    if (code) send(form, code);
+  });
+
+  var focusedBefore = null;
+  document.addEventListener("htmx:beforeSwap", function () {
+    focusedBefore = document.activeElement;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var active = document.activeElement;
+    if (focusedBefore && focusedBefore !== document.body && active === document.body) {
+      var target = event.detail.target;
+      var next = (target && target.querySelector && target.querySelector("[data-focus-after]")) ||
+        document.querySelector("[data-focus-after]") || target;
+      if (next && next.isConnected) {
+        if (!next.matches("a, button, input, select, textarea, [tabindex]")) next.setAttribute("tabindex", "-1");
+        next.focus();
+      }
+    }
+    focusedBefore = null;
+    cue(event.detail.target);
+  });
+})();
