@@ -222,3 +222,8 @@ def handover_lookup(
         matched_by = tuple(key for key, hit in matched if hit) or (MatchedBy.NAME,)
         matches.append(HandoverMatch(request, matched_by))
     return HandoverLookup(matches, more=len(found) > limit)
+
+
+def awaiting_return_count(library: Library) -> int:
+    """How many copies wait to be checked in: the returns desk's running count."""
+    return awaiting_return(library).order_by().count()

@@ -188,4 +188,12 @@ CASES = [
         data=lambda v: {"barcode": v["barcode"]},
         expect=DESK_POST,
     ),
+    PageCase(
+        "POST",
+        "desk/<str:lib>/returns/",
+        name="POST /desk/<lib>/returns/ (the scan box)",
+        setup=_returned,
+        data=lambda v: {"scan": v["barcode"]},
+        expect=DESK_POST,
+    ),
 ]
