@@ -6,6 +6,7 @@ from libreach.circulation import views
 
 urlpatterns = [
     path("<str:lib>/quarantine/", views.quarantine, name="quarantine"),
+    path("<str:lib>/quarantine/scan/", views.quarantine_scan, name="quarantine_scan"),
     path(
         "<str:lib>/quarantine/<str:barcode>/release/",
         views.release,

@@ -17,11 +17,11 @@ from libreach.catalog.models import Item, ItemStatus
 from libreach.circulation import policies, selectors
 from libreach.circulation.models import Loan
 from libreach.circulation.transitions import Trigger, allowed, apply
-from libreach.consortium.models import Closure
+from libreach.consortium.models import Closure, Library
 from libreach.consortium.selectors import next_open_day
-from libreach.core.errors import Conflict, DomainError, RuleViolation
+from libreach.core.errors import Conflict, DomainError, NotFound, RuleViolation
 from libreach.core.notify import queue_notice
-from libreach.core.words import local_name_lazy
+from libreach.core.words import format_datetime_lazy, local_name_lazy
 
 
 def _lock_item(item: Item) -> Item:
@@ -280,3 +280,38 @@ def release_item(*, item: Item, by, now: dt.datetime | None = None) -> Item:
     apply(locked, Trigger.RELEASE)
     _sync(item, locked)
     return locked
+
+
+@transaction.atomic
+def release_scanned(*, library: Library, barcode: str, by, now: dt.datetime | None = None) -> Item:
+    """The quarantine desk's scan: put a copy of `library` back on the shelf when its
+    quarantine is over. Refused, changing nothing, when the copy is not here, not in
+    quarantine, or still in it (releasing early is the board's button, a choice made
+    with the row in view, not a scan's side effect)."""
+    now = now or timezone.now()
+    policies.require_can_manage_circulation(by, library)
+    code = (barcode or "").strip()
+    item = Item.objects.select_for_update(of=("self",)).filter(library=library, barcode=code)
+    item = item.first()
+    if item is None:
+        raise NotFound(
+            _("Library %(library)s has no item %(barcode)s."),
+            code="item_not_found",
+            library=local_name_lazy(library),
+            barcode=code,
+        )
+    if not allowed(item.status, Trigger.RELEASE):
+        raise Conflict(
+            _("Item %(barcode)s is not in quarantine."),
+            code="not_quarantined",
+            barcode=item.barcode,
+        )
+    if item.quarantine_until is not None and item.quarantine_until > now:
+        raise Conflict(
+            _("Item %(barcode)s is in quarantine until %(until)s."),
+            code="quarantine_not_over",
+            barcode=item.barcode,
+            until=format_datetime_lazy(item.quarantine_until),
+        )
+    apply(item, Trigger.RELEASE)
+    return item

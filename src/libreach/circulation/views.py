@@ -19,8 +19,8 @@ from libreach.accounts.models import ReaderType
 from libreach.catalog.models import Item
 from libreach.circulation import closures, selectors, services
 from libreach.consortium.models import Closure, Library
-from libreach.core import lengths
-from libreach.core.errors import DomainError, NotFound
+from libreach.core import inplace, lengths
+from libreach.core.errors import BadRequest, DomainError, NotFound
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -48,32 +48,108 @@ class ExtensionForm(forms.Form):
 # --- quarantine -------------------------------------------------------------------
 
 
-@desk_view()
-def quarantine(request: HttpRequest, library: Library) -> HttpResponse:
+def _quarantine_count(request: HttpRequest, library: Library) -> str:
+    count = selectors.quarantined_items(library, by=request.user).order_by().count()
+    return ngettext("%(count)s book in quarantine", "%(count)s books in quarantine", count) % {
+        "count": count
+    }
+
+
+def _quarantine_page(request: HttpRequest, library: Library, *, status: int = 200):
+    items = selectors.quarantined_items(library, by=request.user)
     return render(
         request,
         "circulation/quarantine.html",
         {
             "library": library,
-            "items": selectors.quarantined_items(library, by=request.user),
+            "items": items,
             "hours": selectors.quarantine_hours(library),
+            "count": ngettext(
+                "%(count)s book in quarantine", "%(count)s books in quarantine", len(items)
+            )
+            % {"count": len(items)},
         },
+        status=status,
     )
+
+
+@desk_view()
+def quarantine(request: HttpRequest, library: Library) -> HttpResponse:
+    return _quarantine_page(request, library)
 
 
 @require_POST
 @desk_view()
 def release(request: HttpRequest, library: Library, barcode: str) -> HttpResponse:
-    item = Item.objects.filter(library=library, barcode=barcode).first()
+    """The board's button: back on the shelf now, even before the quarantine ends."""
+    item = Item.objects.filter(library=library, barcode=barcode).select_related("record").first()
     if item is None:
+        if inplace.requested(request):
+            messages.error(request, _("This library has no copy with that barcode."))
+            return inplace.fragment(request, "includes/messages_oob.html", status=404)
         raise Http404("No such item.")
+    status = 200
     try:
         services.release_item(item=item, by=request.user)
     except DomainError as error:
         messages.error(request, error.detail)
+        status = error.status
     else:
         messages.success(request, _("%(barcode)s is back on the shelf.") % {"barcode": barcode})
+    if inplace.requested(request):
+        # The row stays, saying what became of the copy; the focus stays on it.
+        return inplace.fragment(
+            request,
+            "circulation/_quarantine_row.html",
+            {
+                "item": item,
+                "library": library,
+                "oob": True,
+                "count": _quarantine_count(request, library),
+            },
+            status=status,
+        )
     return redirect("desk:quarantine", lib=library.code)
+
+
+@require_POST
+@desk_view()
+def quarantine_scan(request: HttpRequest, library: Library) -> HttpResponse:
+    """The quarantine desk's scan box: a scanned copy whose quarantine is over goes back
+    on the shelf; one still in quarantine, or not in quarantine here, is refused."""
+    code = request.POST.get("scan", "").strip()[: lengths.max_length(Item, "barcode")]
+    item, status = None, 200
+    try:
+        if not code:
+            raise BadRequest(_("Scan or type a barcode."), code="no_barcode")
+        item = services.release_scanned(library=library, barcode=code, by=request.user)
+    except DomainError as error:
+        text, status = _scan_refusal(error), error.status
+    else:
+        text = _("%(barcode)s is back on the shelf.") % {"barcode": item.barcode}
+    if inplace.requested(request):
+        return inplace.fragment(
+            request,
+            "circulation/_quarantine_scan.html",
+            {
+                "ok": item is not None,
+                "text": text,
+                "item": item,
+                "count": _quarantine_count(request, library),
+            },
+            status=status,
+        )
+    if item is None:
+        messages.error(request, text)
+        return _quarantine_page(request, library, status=status)
+    messages.success(request, text)
+    return redirect("desk:quarantine", lib=library.code)
+
+
+def _scan_refusal(error: DomainError) -> str:
+    if error.code == "item_not_found":
+        return _("This library has no copy with that barcode.")
+    return error.detail
 
 
 # --- closures and bulk extension ---------------------------------------------------

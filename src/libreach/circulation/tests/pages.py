@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from libreach.catalog.models import Item
 from libreach.catalog.services import ItemInput, create_record
 from libreach.circulation import closures, services
 from libreach.circulation.models import CirculationSettings
@@ -23,6 +24,15 @@ def with_quarantined(consortium) -> dict:
     services.checkout(item=item, reader=consortium.reader.reader)
     services.checkin(item=item, at_library=consortium.lib)
     return {"lib": consortium.lib.code, "barcode": item.barcode}
+
+
+def with_quarantine_over(consortium) -> dict:
+    """A quarantined copy whose time is up: the scan box puts it back on the shelf."""
+    values = with_quarantined(consortium)
+    Item.objects.filter(barcode=values["barcode"]).update(
+        quarantine_until=timezone.now() - dt.timedelta(minutes=1)
+    )
+    return values
 
 
 CLOSURE = {"start_date": str(TODAY), "end_date": str(TODAY + dt.timedelta(days=14))}
@@ -76,6 +86,13 @@ CASES = [
         "POST",
         "desk/<str:lib>/quarantine/<str:barcode>/release/",
         setup=with_quarantined,
+        expect=DESK_POST,
+    ),
+    PageCase(
+        "POST",
+        "desk/<str:lib>/quarantine/scan/",
+        setup=with_quarantine_over,
+        data=lambda v: {"scan": v["barcode"]},
         expect=DESK_POST,
     ),
     PageCase("GET", "desk/<str:lib>/closures/", setup=with_closure, expect=DESK),
