@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from libreach.accounts.selectors import reader_profile
 from libreach.circulation import selectors, services
+from libreach.core import inplace
 from libreach.core.errors import DomainError, NotFound
 
 HISTORY_PER_PAGE = 20
@@ -54,6 +56,31 @@ def loan_history(request: HttpRequest) -> HttpResponse:
     return render(request, "circulation/loan_history.html", {"page": page})
 
 
+def _renewed_in_place(request: HttpRequest, loan_id: int, *, status: int) -> HttpResponse:
+    """A renewal (or its refusal) answered in place: the loan's card as it now is, with the
+    summary, the due-soon banner and the message out of band (renewed.html)."""
+    lines = selectors.reader_loan_lines(request.user)
+    line = next((line for line in lines if line.loan.pk == loan_id), None)
+    if line is None:  # returned meanwhile: the whole page says it best
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("circulation:loans")
+        return response
+    return inplace.fragment(
+        request,
+        "circulation/renewed.html",
+        {
+            "line": line,
+            "loan": line.loan,
+            "focus_title": not line.renewable,
+            "lines": lines,
+            "renewable": sum(other.renewable for other in lines),
+            "counts": selectors.due_soon_counts(request.user),
+            "days": selectors.DUE_SOON_DAYS,
+        },
+        status=status,
+    )
+
+
 @require_POST
 @login_required
 def renew(request: HttpRequest, loan_id: int) -> HttpResponse:
@@ -61,9 +88,11 @@ def renew(request: HttpRequest, loan_id: int) -> HttpResponse:
         loan = selectors.own_loan(request.user, loan_id)
     except NotFound:
         raise Http404 from None
+    status = 200
     try:
         services.renew(loan=loan, by=request.user)
     except DomainError as error:
+        status = error.status
         messages.error(
             request,
             _("“%(title)s” was not renewed: %(reason)s")
@@ -75,6 +104,8 @@ def renew(request: HttpRequest, loan_id: int) -> HttpResponse:
             _("“%(title)s” renewed: now due %(date)s.")
             % {"title": loan.item.record.title, "date": _due(loan.due_date)},
         )
+    if inplace.requested(request):
+        return _renewed_in_place(request, loan.pk, status=status)
     return redirect("circulation:loans")
 
 

@@ -166,6 +166,35 @@ def remove(reader: ReaderProfile, line_id) -> bool:
     return deleted > 0
 
 
+def remove_book(
+    reader: ReaderProfile, *, record_id: int | None = None, item_id: int | None = None
+) -> Record | None:
+    """Take out the reader's line of this copy, or of this record as "any copy" (the
+    catalogue's "Remove" knows the book, not the line); the removed line's record, or None
+    when there was no such line."""
+    lines = BasketLine.objects.filter(reader=reader).select_related("record")
+    if item_id is not None:
+        line = lines.filter(item_id=item_id).first()
+    elif record_id is not None:
+        line = lines.filter(record_id=record_id, item=None).first()
+    else:
+        line = None
+    if line is None:
+        return None
+    line.delete()
+    return line.record
+
+
+def line_record(reader: ReaderProfile, line_id) -> Record | None:
+    """The record of the reader's line with this id (to name it once removed), else None."""
+    try:
+        line_id = int(line_id)
+    except (TypeError, ValueError):
+        return None
+    line = BasketLine.objects.filter(reader=reader, pk=line_id).select_related("record").first()
+    return line.record if line else None
+
+
 def take(reader: ReaderProfile, group: Group) -> None:
     """Empty the group's lines (its request was submitted); lines added meanwhile, on
     another device, stay."""

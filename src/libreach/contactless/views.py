@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from libreach.accounts.selectors import reader_profile
+from libreach.catalog.models import Item, ItemStatus, Record
 from libreach.circulation import selectors as circulation_selectors
 from libreach.consortium.selectors import buildings_of, library_by_code, service_points_of
 from libreach.contactless import basket, events, policies, selectors, services, slots
@@ -39,9 +40,9 @@ from libreach.contactless.models import (
     RequestStatus,
 )
 from libreach.contactless.transitions import READER, Trigger, actions
-from libreach.core import lengths
+from libreach.core import inplace, lengths
 from libreach.core.errors import DomainError, NotFound
-from libreach.core.words import format_datetime
+from libreach.core.words import format_datetime, quoted_title
 
 # Days of pickup slots offered (today and the next ones); the service allows booking
 # further ahead, but a phone screen shows a few days well.
@@ -198,27 +199,109 @@ def slot_days(
 # --- the basket ---------------------------------------------------------------------------
 
 
+def _login_for_fragment(request, back: str) -> HttpResponse:
+    """Signed out meanwhile: htmx loads the sign-in page whole (HX-Redirect) instead of
+    swapping it into a button's place; a plain post is redirected as before."""
+    if inplace.requested(request):
+        response = HttpResponse(status=401)
+        response["HX-Redirect"] = redirect_to_login(back).url
+        return response
+    return redirect_to_login(back)
+
+
+def _book_ids(request) -> tuple[int | None, int | None]:
+    try:
+        record_id = int(request.POST["record"]) if request.POST.get("record") else None
+        item_id = int(request.POST["item"]) if request.POST.get("item") else None
+    except ValueError:
+        return None, None
+    return record_id, item_id
+
+
+def _basket_control(request, reader, *, record_id, item_id, status: int = 200) -> HttpResponse:
+    """An add or remove answered in place: the catalogue's control of that record or copy
+    as it now is, with the header's count and the message (basket_control.html)."""
+    context: dict = {"back_to": _back(request, reverse("contactless:basket"))}
+    if item_id is not None:
+        item = Item.objects.select_related("record__library").filter(pk=item_id).first()
+        if item is not None:
+            in_basket = reader is not None and item.pk in basket.item_ids(request.user)
+            may_add = (
+                item.loanable
+                and item.status == ItemStatus.AVAILABLE
+                and (
+                    reader is None
+                    or policies.lending_terms(reader, item.record.library)
+                    != policies.DOCUMENT_DELIVERY
+                )
+            )
+            context.update(item=item, copy_in_basket=in_basket, cannot_add=not may_add)
+    elif record_id is not None:
+        record = (
+            Record.objects.select_related("library")
+            .prefetch_related("items")
+            .filter(pk=record_id)
+            .first()
+        )
+        if record is not None:
+            context.update(
+                record=record,
+                in_basket=basket.record_ids(request.user) if reader is not None else set(),
+                lends_to_me=policies.lending_library_ids(reader) if reader is not None else None,
+                held=selectors.held_by(reader) if reader is not None else None,
+            )
+    return inplace.fragment(request, "contactless/basket_control.html", context, status=status)
+
+
+def _basket_body(request, reader, *, removed_line: int | None = None) -> HttpResponse:
+    """A Remove on the basket page answered in place: the basket's inside, the focus on
+    the Remove of the line that took the removed one's place (else the one before it)."""
+    groups = basket.groups(reader) if reader is not None else []
+    lines = [line.pk for group in groups for line in group.lines]
+    focus_line = None
+    if lines and removed_line is not None:
+        later = [pk for pk in lines if pk > removed_line]  # lines are listed as added
+        focus_line = later[0] if later else lines[-1]
+    return inplace.fragment(
+        request,
+        "contactless/basket_fragment.html",
+        {
+            "groups": groups,
+            "count": len(lines),
+            "reader": reader,
+            "focus_line": focus_line,
+            "focus_empty": not lines,
+        },
+    )
+
+
 @require_POST
 def basket_add(request):
     back = _back(request, reverse("contactless:basket"))
     if not request.user.is_authenticated:
         # Back to the page the reader was on once signed in; they tap "add" again there.
-        return redirect_to_login(back)
-    if _reader(request) is None:
+        return _login_for_fragment(request, back)
+    reader = _reader(request)
+    record_id, item_id = _book_ids(request)
+    answer_in_place = inplace.requested(request)
+    if reader is None:
         messages.error(request, _("Only a reader with a library card can borrow books."))
+        if answer_in_place:
+            return _basket_control(request, None, record_id=record_id, item_id=item_id, status=403)
         return redirect(back)
-    try:
-        record_id = int(request.POST["record"]) if request.POST.get("record") else None
-        item_id = int(request.POST["item"]) if request.POST.get("item") else None
-    except ValueError:
-        record_id = item_id = None
     if record_id is None and item_id is None:
         messages.error(request, _("Choose a book to add."))
+        if answer_in_place:
+            return _basket_control(request, reader, record_id=None, item_id=None, status=400)
         return redirect(back)
     try:
-        line = basket.add(_reader(request), record_id=record_id, item_id=item_id)
+        line = basket.add(reader, record_id=record_id, item_id=item_id)
     except DomainError as exc:
         messages.error(request, exc.detail)  # basket.add speaks the reader's language
+        if answer_in_place:
+            return _basket_control(
+                request, reader, record_id=record_id, item_id=item_id, status=exc.status
+            )
         return redirect(back)
     if line.item is not None:
         text = _("Copy %(barcode)s of 《%(title)s》 is in your basket.") % {
@@ -228,16 +311,43 @@ def basket_add(request):
     else:
         text = _("《%(title)s》 is in your basket.") % {"title": line.record.title}
     messages.success(request, text)
+    if answer_in_place:
+        return _basket_control(request, reader, record_id=record_id, item_id=item_id)
     return redirect(back)
 
 
 @require_POST
-@login_required
 def basket_remove(request):
+    """Remove a line (the basket page: `line`) or a book (the catalogue: `record` as any
+    copy, or `item`). Removing what is not there, or another reader's line, removes
+    nothing and says nothing."""
+    back = _back(request, reverse("contactless:basket"))
+    if not request.user.is_authenticated:
+        return _login_for_fragment(request, back)
     reader = _reader(request)
-    if reader is not None and basket.remove(reader, request.POST.get("line", "")):
-        messages.success(request, _("Removed from your basket."))
-    return redirect(_back(request, reverse("contactless:basket")))
+    record_id, item_id = _book_ids(request)
+    removed = None
+    line_id = None
+    if reader is not None:
+        if request.POST.get("line"):
+            removed = basket.line_record(reader, request.POST["line"])
+            line_id = int(request.POST["line"]) if removed is not None else None
+            if removed is not None:
+                basket.remove(reader, line_id)
+        else:
+            removed = basket.remove_book(reader, record_id=record_id, item_id=item_id)
+    if removed is not None:
+        messages.success(
+            request,
+            _("%(title)s removed from your basket.") % {"title": quoted_title(removed.title)},
+        )
+    if inplace.requested(request):
+        if request.headers.get("HX-Target") == "basket-body":
+            return _basket_body(request, reader, removed_line=line_id)
+        return _basket_control(
+            request, reader, record_id=record_id, item_id=item_id, status=200 if removed else 404
+        )
+    return redirect(back)
 
 
 @require_GET
@@ -544,18 +654,34 @@ def request_cancel(request, request_id: int):
 def request_slot(request, request_id: int):
     borrow = _own_request(request, request_id)
     slot = parse_slot(request.POST.get("slot", ""))
+    status = 200
     if slot is None or slot[0] != (borrow.service_point.code if borrow.service_point_id else ""):
         messages.error(request, _("Choose a pickup slot from the list."))
-        return redirect("contactless:request", request_id=borrow.pk)
-    try:
-        booking = services.book_slot(request_id=borrow.pk, by=request.user, slot_start=slot[1])
-    except DomainError as exc:
-        messages.error(request, reader_message(exc))
+        status = 400
     else:
-        messages.success(
-            request,
-            _("Pickup slot booked: %(when)s.") % {"when": format_datetime(booking.slot_start)},
-        )
+        try:
+            booking = services.book_slot(request_id=borrow.pk, by=request.user, slot_start=slot[1])
+        except DomainError as exc:
+            messages.error(request, reader_message(exc))
+            status = exc.status
+        else:
+            messages.success(
+                request,
+                _("Pickup slot booked: %(when)s.") % {"when": format_datetime(booking.slot_start)},
+            )
+    if inplace.requested(request):
+        # The time booked as it now is; the list and its button stay, and so does the focus.
+        borrow = _own_request(request, request_id)
+        booking = getattr(borrow, "slot_booking", None)
+        context = {
+            "borrow": borrow,
+            "booking": booking,
+            "booking_end": booking.slot_start
+            + dt.timedelta(minutes=borrow.service_point.slot_minutes)
+            if booking
+            else None,
+        }
+        return inplace.fragment(request, "contactless/slot_booked.html", context, status=status)
     return redirect("contactless:request", request_id=borrow.pk)
 
 

@@ -1,0 +1,115 @@
+"""Renew on "My loans" answering in place (issue 8): sent by htmx, the loan's card comes
+back with its new due date or the refusal, the summary, the due-soon banner and the
+message out of band; the card's control keeps its id, so the focus stays on it. A plain
+form post still redirects; a refusal keeps its status and changes nothing."""
+
+import re
+
+import pytest
+
+from libreach.circulation.models import Loan
+from libreach.circulation.tests.test_reader_loans import (
+    DUE,
+    SATURDAY,
+    D,
+    client_for,
+    day,
+    lend,
+    travel,
+)
+from libreach.circulation.tests.test_reader_loans import at as at_ten
+from libreach.testing.permissions import changed_tables, db_fingerprint
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def clock():
+    with travel(at_ten(SATURDAY)) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def loans(circ):
+    """On SATURDAY: one due soon and renewable once, one overdue, and one renewable twice
+    (its policy allows one renewal: set to none yet)."""
+    return {
+        "soon": lend(circ, circ.items[0]),
+        "overdue": lend(circ, circ.items[1], due_date=SATURDAY - D(1)),
+        "other": lend(circ, circ.items[3], reader=circ.other_reader),
+    }
+
+
+def renew(client, loan, *, hx=True):
+    return client.post(f"/loans/{loan.pk}/renew/", headers=HX if hx else {})
+
+
+def test_the_loans_page_sends_renew_by_htmx_into_the_card(circ, loans, clock):
+    page = client_for(circ.c.reader).get("/loans/").content.decode()
+    loan = loans["soon"]
+    assert f'<li id="loan-{loan.pk}"' in page
+    assert f'hx-post="/loans/{loan.pk}/renew/" hx-target="#loan-{loan.pk}"' in page
+    assert f'action="/loans/{loan.pk}/renew/"' in page  # and still posts without JavaScript
+    assert f'id="loan-action-{loan.pk}"' in page
+    assert 'id="loans-summary"' in page and 'id="due-banner"' in page
+
+
+def test_a_renewal_in_place_answers_the_card_the_summary_the_banner_and_the_message(
+    circ, loans, clock
+):
+    loan = loans["soon"]
+    response = renew(client_for(circ.c.reader), loan)
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" not in body
+    assert len(response.content) < 4 * 1024
+    assert "HX-Request" in response["Vary"]
+    renewed = Loan.objects.get(pk=loan.pk)
+    assert (renewed.due_date, renewed.renewals) == (DUE + D(14), 1)
+    # The card, with its new date; renewed to the policy's limit, its title takes the
+    # button's id, so htmx puts the focus there instead of the top of the page.
+    card = re.search(rf'<li id="loan-{loan.pk}".*?</li>', body, re.S).group(0)
+    assert f'<time datetime="{(DUE + D(14)).isoformat()}">{day(DUE + D(14))}</time>' in card
+    assert re.search(rf'<a href="/records/\d+/" id="loan-action-{loan.pk}">', card)
+    assert "Cannot be renewed" in card
+    # Out of band: nothing left to renew, the banner without the due-soon loan.
+    assert '<div class="loans__summary card" id="loans-summary" hx-swap-oob="true">' in body
+    assert "No loan can be renewed now" in body
+    banner = re.search(r'<div id="due-banner" hx-swap-oob="true">(.*?)</div>', body, re.S)
+    assert banner and "1 of your loans is overdue" in banner.group(1)
+    assert "due within" not in banner.group(1) and "See my loans" not in banner.group(1)
+    assert f"“鲁迅全集” renewed: now due {day(DUE + D(14))}." in body
+
+
+def test_a_refused_renewal_in_place_keeps_its_status_and_changes_nothing(circ, loans, clock):
+    before = db_fingerprint()
+    response = renew(client_for(circ.c.reader, "zh-hans"), loans["overdue"])
+    body = response.content.decode()
+    assert response.status_code in (403, 409, 422), response.status_code
+    assert "<html" not in body and f'<li id="loan-{loans["overdue"].pk}"' in body
+    assert "已逾期的借阅不能续借" in body
+    assert re.search(r'<div id="messages" hx-swap-oob="innerHTML">.*未能续借', body, re.S)
+    assert not changed_tables(before, db_fingerprint())
+
+
+def test_without_javascript_a_renewal_still_redirects(circ, loans, clock):
+    response = renew(client_for(circ.c.reader), loans["soon"], hx=False)
+    assert response.status_code == 302 and response.url == "/loans/"
+
+
+def test_other_readers_and_anonymous_renew_nothing_in_place(circ, loans, clock):
+    before = db_fingerprint()
+    assert renew(client_for(circ.c.other_reader), loans["soon"]).status_code == 404
+    assert renew(client_for(circ.c.staff), loans["soon"]).status_code == 404
+    response = renew(client_for(None), loans["soon"])
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    assert not changed_tables(before, db_fingerprint())
+
+
+def test_a_title_in_the_other_language_is_marked(circ, loans, clock):
+    record = circ.items[0].record
+    record.title = "The Analects"
+    record.save()
+    page = client_for(circ.c.reader, "zh-hans").get("/loans/").content.decode()
+    assert '<span lang="en">The Analects</span>' in page
