@@ -4,9 +4,11 @@ buildings a delivery run can serve, who can take a run, and the handover lookup.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts.models import StaffMembership, StaffRole, User
@@ -227,3 +229,41 @@ def handover_lookup(
 def awaiting_return_count(library: Library) -> int:
     """How many copies wait to be checked in: the returns desk's running count."""
     return awaiting_return(library).order_by().count()
+
+
+# --- the pick list's running count ---------------------------------------------------------
+
+_PICKED_STATES = (
+    LineStatus.FOUND,
+    LineStatus.DISINFECTED,
+    LineStatus.STAGED,
+    LineStatus.HANDED_OVER,
+)
+
+
+def pick_count(library: Library, service_point=None, *, at=None) -> tuple[int, int]:
+    """(found, of) for the pick list's "found 37 of 300", in one query.
+
+    `found`: lines of the library (of `service_point`'s requests, when given) found today,
+    in the site's time zone, whatever became of them since, but for lines cancelled later.
+    `of`: those, the lines marked not found today, and the lines still on the pick list:
+    today's picking, which neither grows as lines are found nor forgets the misses.
+    """
+    start = timezone.localtime(at or timezone.now()).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    end = start + dt.timedelta(days=1)
+    lines = RequestLine.objects.filter(request__library=library)
+    if service_point is not None:
+        lines = lines.filter(request__service_point=service_point)
+    today = Q(resolved_at__gte=start, resolved_at__lt=end)
+    still_open = Q(
+        status=LineStatus.REQUESTED,
+        request__status__in=(RequestStatus.SUBMITTED, RequestStatus.PICKING),
+    )
+    counts = lines.filter(today | still_open).aggregate(
+        found=Count("pk", filter=today & Q(status__in=_PICKED_STATES)),
+        missed=Count("pk", filter=today & Q(status=LineStatus.NOT_FOUND)),
+        open=Count("pk", filter=still_open),
+    )
+    return counts["found"], counts["found"] + counts["missed"] + counts["open"]

@@ -6,11 +6,13 @@ from libreach.contactless import desk_views as views
 
 urlpatterns = [
     path("<str:lib>/pick-list/", views.pick_list, name="picklist"),
+    path("<str:lib>/pick-list/scan/", views.picklist_scan, name="picklist_scan"),
     path("<str:lib>/pick-slips/", views.print_pick_slip, name="print_pick_slip"),
     path("<str:lib>/pick-slips/<int:slip_id>/", views.pick_slip, name="pick_slip"),
     path("<str:lib>/pick-slips/<int:slip_id>.pdf", views.pick_slip_pdf, name="pick_slip_pdf"),
     path("<str:lib>/requests/", views.request_list, name="requests"),
     path("<str:lib>/requests/<int:request_id>/", views.request_detail, name="request"),
+    path("<str:lib>/requests/<int:request_id>/scan/", views.request_scan, name="request_scan"),
     path(
         "<str:lib>/requests/<int:request_id>/lines/<int:line_id>/found/",
         views.line_found,

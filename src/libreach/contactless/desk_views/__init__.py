@@ -15,6 +15,7 @@ from libreach.contactless.desk_views.picklist import (
     pick_list,
     pick_slip,
     pick_slip_pdf,
+    picklist_scan,
     print_pick_slip,
 )
 from libreach.contactless.desk_views.requests import (
@@ -23,6 +24,7 @@ from libreach.contactless.desk_views.requests import (
     dispatch,
     request_detail,
     request_list,
+    request_scan,
     stage,
 )
 from libreach.contactless.desk_views.returns import returns
@@ -47,9 +49,11 @@ __all__ = [
     "pick_list",
     "pick_slip",
     "pick_slip_pdf",
+    "picklist_scan",
     "print_pick_slip",
     "request_detail",
     "request_list",
+    "request_scan",
     "returns",
     "run_create",
     "run_detail",

@@ -19,6 +19,7 @@ from libreach.contactless.services.picking import (
     mark_found,
     mark_not_found,
     print_pick_slip,
+    scan_found,
     stage,
 )
 from libreach.contactless.services.returns import check_in_returned
@@ -50,6 +51,7 @@ __all__ = [
     "mark_not_found",
     "new_pickup_code",
     "print_pick_slip",
+    "scan_found",
     "send_expiry_notices",
     "stage",
     "submit_request",

@@ -26,6 +26,7 @@ from libreach.contactless.models import (
     NotFoundReason,
     PickSlip,
     RequestLine,
+    RequestStatus,
 )
 from libreach.contactless.selectors import pick_list_lines
 from libreach.contactless.services.common import (
@@ -45,7 +46,7 @@ from libreach.contactless.transitions import (
     request_next,
 )
 from libreach.core import normalise
-from libreach.core.errors import Conflict, RuleViolation
+from libreach.core.errors import Conflict, NotFound, RuleViolation
 from libreach.core.lengths import require_fits
 
 MISSING_REASONS = {NotFoundReason.NOT_ON_SHELF, NotFoundReason.MISSING, NotFoundReason.DAMAGED}
@@ -86,6 +87,13 @@ def mark_found(
         barcode = None
     request = _staff_request(request_id, by, "pick")
     line = _line(request, line_id)
+    return _mark_found(request, line, by, barcode, at)
+
+
+def _mark_found(
+    request: BorrowRequest, line: RequestLine, by: User, barcode: str | None, at
+) -> RequestLine:
+    """`mark_found` on a locked request and line."""
     found = line_next(line.status, LineTrigger.FOUND, STAFF)
     _start_picking(request, by, at)
     if barcode and barcode != line.item.barcode:
@@ -119,7 +127,104 @@ def mark_found(
     line.resolved_at = at
     line.save(update_fields=["status", "item", "resolved_at"])
     _event(request, "line_found", by, at, line=line, barcode=line.item.barcode)
+    line.request = request  # the desk's answer names its queue number
     return line
+
+
+# Lines a scan can find: still to pick, of a request still being picked (the pick list).
+_OPEN = {
+    "status": LineStatus.REQUESTED,
+    "request__status__in": (RequestStatus.SUBMITTED, RequestStatus.PICKING),
+}
+_PICKED = (LineStatus.FOUND, LineStatus.DISINFECTED, LineStatus.STAGED)
+
+
+def _line_for_copy(
+    item: Item, library: Library, service_point: ServicePoint | None, request_id: int | None
+) -> tuple[int, int, bool] | None:
+    """(request, line, swap) of the open line a scanned copy answers: the line holding
+    that copy, else the oldest record-level line of its record (`swap`: the copy is taken
+    instead of the one the line held)."""
+    lines = RequestLine.objects.filter(request__library=library, **_OPEN)
+    if service_point is not None:
+        lines = lines.filter(request__service_point=service_point)
+    if request_id is not None:
+        lines = lines.filter(request_id=request_id)
+    holding = lines.filter(item=item).values_list("request_id", "pk").first()
+    if holding:
+        return (*holding, False)
+    other = (
+        lines.filter(level=RequestLine.Level.RECORD, record_id=item.record_id)
+        .order_by("request__submitted_at", "request_id", "position")
+        .values_list("request_id", "pk")
+        .first()
+    )
+    return (*other, True) if other else None
+
+
+def _found_on(item: Item, library: Library) -> int | None:
+    """The request whose found (not yet lent) line holds `item`, if one does."""
+    return (
+        RequestLine.objects.filter(request__library=library, item=item, status__in=_PICKED)
+        .values_list("request_id", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def scan_found(
+    *,
+    library: Library,
+    barcode: str,
+    by: User,
+    service_point: ServicePoint | None = None,
+    request_id: int | None = None,
+    at=None,
+) -> RequestLine:
+    """A copy scanned at the desk: mark found the open pick-list line holding it (of
+    `service_point`'s requests, or of request `request_id`, when given). A copy on no line
+    but of a record a record-level line asks for is taken for that line instead of the
+    copy it held, as `mark_found(barcode=...)` does. Refused, changing nothing: a barcode
+    this library has no copy of (`item_not_found`), a copy already found
+    (`already_found`), one no open line wants (`not_on_pick_list`)."""
+    at = at or timezone.now()
+    typed, barcode = barcode, normalise.barcode(barcode or "")
+    if not barcode:
+        raise RuleViolation(
+            _("%(typed)s is not a barcode."), code="invalid_barcode", typed=repr(typed)
+        )
+    policies.require_staff(by, library)
+    item = Item.objects.filter(library=library, barcode=barcode).only("pk", "record_id").first()
+    if item is None:
+        raise NotFound(
+            _("This library has no copy with barcode %(barcode)s."),
+            code="item_not_found",
+            barcode=barcode,
+        )
+    # Found unlocked, then locked in mark_found's order (request, then line): a scan racing
+    # another finds the line taken once it holds the lock, and looks again.
+    for _attempt in range(3):
+        match = _line_for_copy(item, library, service_point, request_id)
+        if match is None or (match[2] and _found_on(item, library)):
+            break  # a copy scanned twice is found, not taken again for a record-level line
+        line_request_id, line_id, swap = match
+        request = _staff_request(line_request_id, by, "pick")
+        line = _line(request, line_id)
+        if line.status == LineStatus.REQUESTED and request.status in _OPEN["request__status__in"]:
+            return _mark_found(request, line, by, barcode if swap else None, at)
+    done = _found_on(item, library)
+    if done is not None:
+        raise Conflict(
+            _("Copy %(barcode)s is already found (request %(id)s)."),
+            code="already_found",
+            barcode=barcode,
+            id=done,
+        )
+    raise RuleViolation(
+        _("Copy %(barcode)s is on no line of the pick list."),
+        code="not_on_pick_list",
+        barcode=barcode,
+    )
 
 
 @transaction.atomic
@@ -143,6 +248,7 @@ def mark_not_found(*, request_id: int, line_id: int, by: User, reason: str, at=N
     line.save(update_fields=["status", "not_found_reason", "resolved_at"])
     _event(request, "line_not_found", by, at, line=line, reason=reason, barcode=item.barcode)
     _finish_if_unfilled(request, by, at)
+    line.request = request
     return line
 
 

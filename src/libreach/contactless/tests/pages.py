@@ -85,6 +85,20 @@ CASES = [
     # --- desk pages ---
     PageCase("GET", "desk/<str:lib>/pick-list/", setup=_submitted, expect=DESK),
     PageCase("POST", "desk/<str:lib>/pick-slips/", setup=_submitted, expect=DESK_POST),
+    PageCase(
+        "POST",
+        "desk/<str:lib>/pick-list/scan/",
+        setup=_submitted,
+        data={"scan": "X"},
+        expect=DESK_POST,
+    ),
+    PageCase(
+        "POST",
+        "desk/<str:lib>/requests/<int:request_id>/scan/",
+        setup=_submitted,
+        data={"scan": "X"},
+        expect=DESK_POST,
+    ),
     PageCase("GET", "desk/<str:lib>/pick-slips/<int:slip_id>/", setup=_slip, expect=DESK),
     PageCase("GET", "desk/<str:lib>/pick-slips/<int:slip_id>.pdf", setup=_slip, expect=DESK),
     PageCase("GET", "desk/<str:lib>/requests/", setup=_submitted, expect=DESK),
