@@ -34,6 +34,7 @@ urlpatterns = [
     path("<str:lib>/runs/<int:run_id>/sheet.pdf", views.run_sheet_pdf, name="run_sheet_pdf"),
     path("<str:lib>/runs/<int:run_id>/dispatch/", views.run_dispatch, name="run_dispatch"),
     path("<str:lib>/handover/", views.handover, name="handover"),
+    path("<str:lib>/handover/scan/", views.handover_scan, name="handover_scan"),
     path("<str:lib>/returns/", views.returns, name="returns"),
     path("<str:lib>/stats/", views.stats, name="stats"),
 ]

@@ -8,7 +8,7 @@ Volunteers open only the runs given to them and the handover page (`DESK_ROLES`)
 every other page is for staff.
 """
 
-from libreach.contactless.desk_views.handover import handover, parse_request_ref
+from libreach.contactless.desk_views.handover import handover, handover_scan, parse_request_ref
 from libreach.contactless.desk_views.picklist import (
     line_found,
     line_not_found,
@@ -43,6 +43,7 @@ __all__ = [
     "disinfect",
     "dispatch",
     "handover",
+    "handover_scan",
     "line_found",
     "line_not_found",
     "parse_request_ref",

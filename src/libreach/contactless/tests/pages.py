@@ -193,6 +193,13 @@ CASES = [
         data=lambda v: {"request": v["request_id"], "pickup_code": v["code"]},
         expect={**DESK_POST, "volunteer": 404},
     ),
+    PageCase(
+        "POST",
+        "desk/<str:lib>/handover/scan/",
+        setup=_out,
+        data=lambda v: {"scan": f"libreach:request:{v['request_id']}:{v['code']}"},
+        expect={**DESK_POST, "volunteer": 302},
+    ),
     PageCase("GET", "desk/<str:lib>/stats/", setup=_submitted, expect=DESK),
     PageCase("GET", "desk/<str:lib>/returns/", setup=_returned, expect=DESK),
     PageCase(
