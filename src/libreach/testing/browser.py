@@ -19,7 +19,9 @@ Any JavaScript error, console error or request to another host fails the test (a
 that expects one takes it out of the `browser_problems` list).
 `screenshot(page, name)` saves test-artifacts/screenshots/<test>-<name>.png; a failing
 test leaves <test>-FAILED-<fixture>.png there too. `check_layout(page, name)` asserts the
-page fits the screen with big enough tap targets and saves its screenshot;
+page fits the screen with big enough tap targets, saves its screenshot and runs
+`check_accessibility` (testing/axe.py: axe-core's WCAG 2.1 A/AA rules and the language of
+parts) on it;
 `sign_in(page, username)` sends the sign-in form as the tests' users do.
 
 Without Chromium or Playwright the tests are skipped with the reason, except under
@@ -31,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import warnings
 import zoneinfo
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,6 +42,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
+
+from libreach.testing.axe import check_accessibility
 
 try:  # for the tests: `from libreach.testing.browser import Page, expect`
     from playwright.sync_api import Page, expect
@@ -263,11 +268,32 @@ def assert_tap_targets_are_big_enough(page: Page, selector: str = TAP_TARGETS) -
     assert not small, f"tap targets under 44x44 px: {small}"
 
 
+# Screenshots (`<test>-<name>`, as `screenshot` names them) whose accessibility check is
+# waived for now, each with the reason and who fixes it; a waived check still runs and
+# reports in the test's output, so the list can only shrink. Empty is the goal.
+ACCESSIBILITY_WAIVED: dict[str, str] = {
+    "test_reader_switches_to_english-results-en": (
+        "language of parts: catalog/search.html (the query, titles, authors), issue 8"
+    ),
+    "test_a_reader_borrows_on_a_phone-request-en": (
+        "language of parts: contactless/request_detail.html (building, titles), issue 8"
+    ),
+}
+
+
 def check_layout(page: Page, name: str, targets: str = TAP_TARGETS) -> None:
-    """The page fits the screen, its tap targets are big enough, and it is saved as `name`."""
+    """The page fits the screen, its tap targets are big enough, it is saved as `name`,
+    and it passes `check_accessibility` (axe-core, WCAG 2.1 A/AA; language of parts)."""
     assert_fits_the_screen(page)
     assert_tap_targets_are_big_enough(page, targets)
     screenshot(page, name)
+    shot = f"{_current_test()}-{_file_name(name)}"
+    try:
+        check_accessibility(page, shot)
+    except AssertionError as failure:
+        if shot not in ACCESSIBILITY_WAIVED:
+            raise
+        warnings.warn(f"waived ({ACCESSIBILITY_WAIVED[shot]}): {failure}", stacklevel=2)
 
 
 def sign_in(page: Page, username: str, password: str = PASSWORD, next_path: str = "") -> None:
