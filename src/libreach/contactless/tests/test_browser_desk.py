@@ -111,12 +111,12 @@ def test_staff_pick_disinfect_stage_run_dispatch_hand_over_then_stats(
 
     page.goto("/desk/PKU/handover/")
     # Found by the reader's card number (a reader whose phone is dead still has the card).
-    page.get_by_label("查找申请").fill("２０２０００００01")
-    page.get_by_role("button", name="查找").click()
+    page.get_by_label("扫描条码").fill("２０２０００００01")
+    page.get_by_label("扫描条码").press("Enter")
     wrong = "000000" if request.pickup_code != "000000" else "111111"
     page.get_by_label("取书码").fill(wrong)
     page.get_by_role("button", name="交付并借出").click()
-    expect(message(page)).to_contain_text("取书码不符")
+    expect(page.locator("#scan-result")).to_contain_text("取书码不符")
     assert BorrowRequest.objects.get(pk=request.pk).status == RequestStatus.OUT_FOR_DELIVERY
     # The refused handover answers 403 (as the API does); Chromium logs that status.
     refused = [p for p in browser_problems if "403" in p and "/desk/PKU/handover/" in p]
@@ -125,7 +125,7 @@ def test_staff_pick_disinfect_stage_run_dispatch_hand_over_then_stats(
     screenshot(page, "handover-refused")
     page.get_by_label("取书码").fill(request.pickup_code)
     page.get_by_role("button", name="交付并借出").click()
-    expect(message(page)).to_contain_text("已交付")
+    expect(page.locator("#scan-result")).to_contain_text("已交付")
     loans = page.locator("table.loans tbody tr")
     expect(loans).to_have_count(1)
     due = request.lines.get(pk=first.pk).loan.due_date
@@ -171,8 +171,8 @@ def test_pick_list_and_handover_on_a_phone(phone_page, live_server, shelf):
     check_layout(page, "pick-list", OUR_TARGETS)
 
     page.goto("/desk/PKU/handover/")
-    page.get_by_label("查找申请").fill(f"libreach:request:{request.pk}:{request.pickup_code}")
-    page.get_by_role("button", name="查找").click()
+    page.get_by_label("扫描条码").fill(f"libreach:request:{request.pk}:{request.pickup_code}")
+    page.get_by_label("扫描条码").press("Enter")
     expect(page.get_by_label("取书码")).to_have_value(request.pickup_code)
     expect(page.get_by_text("末四位 1234")).to_be_visible()
     check_layout(page, "handover-proxy", OUR_TARGETS)
