@@ -8,25 +8,38 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from libreach.accounts.desk import DESK_ROLES, desk_view
 from libreach.accounts.selectors import is_staff_of
 from libreach.consortium.selectors import buildings_of
 from libreach.contactless import desk_selectors, pdf, selectors, services, transitions
-from libreach.contactless.desk_views.common import REFUSALS, _books, refusal
-from libreach.contactless.models import DeliveryRun
+from libreach.contactless.desk_views.common import REFUSALS, _books, _safe_next, refusal
+from libreach.contactless.models import DeliveryRun, RequestStatus
 from libreach.contactless.transitions import STAFF, VOLUNTEER, Trigger
+from libreach.core import inplace
 from libreach.core.errors import DomainError
 from libreach.core.words import format_date
+
+
+def _can_dispatch(run: DeliveryRun) -> bool:
+    """A planned run with a ready request (its requests prefetched): the list offers to
+    dispatch it."""
+    return run.status == DeliveryRun.Status.PLANNED and any(
+        r.status == RequestStatus.READY for r in run.requests.all()
+    )
 
 
 @require_GET
 @desk_view(DESK_ROLES)
 def run_list(request, library):
-    runs = selectors.runs_visible_to(request.user, library).prefetch_related("requests")[:100]
+    runs = list(selectors.runs_visible_to(request.user, library).prefetch_related("requests")[:100])
+    for run in runs:
+        run.can_dispatch = _can_dispatch(run)
     context = {"library": library, "runs": runs}
     if not request.is_volunteer_only:
         context |= {
@@ -85,10 +98,7 @@ def _library_run(request, library, run_id: int) -> DeliveryRun:
     return run
 
 
-@require_GET
-@desk_view(DESK_ROLES)
-def run_detail(request, library, run_id: int):
-    run = _library_run(request, library, run_id)
+def _run_context(request, library, run: DeliveryRun) -> dict:
     stops = selectors.route_sheet(run)
     role = STAFF if is_staff_of(request.user, library) else VOLUNTEER
     for stop in stops:
@@ -97,16 +107,19 @@ def run_detail(request, library, run_id: int):
             acts = transitions.actions(borrow.status, borrow.mode, role)
             borrow.can_dispatch = Trigger.DISPATCH in acts
             borrow.can_hand_over = Trigger.HANDOVER in acts
-    return render(
-        request,
-        "contactless/desk/run.html",
-        {
-            "library": library,
-            "run": run,
-            "stops": stops,
-            "can_dispatch": any(b.can_dispatch for stop in stops for b in stop["requests"]),
-        },
-    )
+    return {
+        "library": library,
+        "run": run,
+        "stops": stops,
+        "can_dispatch": any(b.can_dispatch for stop in stops for b in stop["requests"]),
+    }
+
+
+@require_GET
+@desk_view(DESK_ROLES)
+def run_detail(request, library, run_id: int):
+    run = _library_run(request, library, run_id)
+    return render(request, "contactless/desk/run.html", _run_context(request, library, run))
 
 
 def _sheet_context(request, library, run_id: int) -> dict:
@@ -151,13 +164,36 @@ def run_sheet_pdf(request, library, run_id: int):
 @require_POST
 @desk_view(DESK_ROLES)
 def run_dispatch(request, library, run_id: int):
+    """Dispatch every ready request of the run. In place, from the run's page: its body
+    again (statuses, the handover forms now offered), the focus on its heading; from the
+    list: the run's row. Without JavaScript: back to the run (or the list it came from)."""
     run = _library_run(request, library, run_id)
+    status = 200
     try:
         count = services.dispatch_run(run_id=run.pk, by=request.user)
     except DomainError as error:
         messages.error(request, refusal(error))
+        status = error.status
     else:
         messages.success(
-            request, _("%(count)s request(s) are out for delivery.") % {"count": count}
+            request,
+            ngettext(
+                "%(count)s request is out for delivery.",
+                "%(count)s requests are out for delivery.",
+                count,
+            )
+            % {"count": count},
         )
-    return redirect("desk:run", lib=library.code, run_id=run.pk)
+    if inplace.requested(request):
+        run = _library_run(request, library, run_id)
+        if request.headers.get("HX-Target") == f"run-{run.pk}":
+            run = selectors.runs_visible_to(request.user, library).prefetch_related("requests")
+            run = run.get(pk=run_id)
+            run.can_dispatch = _can_dispatch(run)
+            context = {"library": library, "run": run, "oob": True, "focus": True}
+            return inplace.fragment(
+                request, "contactless/desk/_run_row.html", context, status=status
+            )
+        context = _run_context(request, library, run) | {"oob": True, "focus": True}
+        return inplace.fragment(request, "contactless/desk/_run_body.html", context, status=status)
+    return redirect(_safe_next(request, reverse("desk:run", args=[library.code, run.pk])))
