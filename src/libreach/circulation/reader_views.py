@@ -15,6 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -23,12 +25,24 @@ from libreach.accounts.selectors import reader_profile
 from libreach.circulation import selectors, services
 from libreach.core import inplace
 from libreach.core.errors import DomainError, NotFound
+from libreach.core.templatetags.words import part
 
 HISTORY_PER_PAGE = 20
 
 
 def _due(day) -> str:
     return date_format(day, "DATE_FORMAT")
+
+
+def said(sentence: str, **marked) -> str:
+    """A message naming a book: HTML, the title already marked with its language (`part`),
+    so a Chinese title in an English sentence is read in Chinese (WCAG 3.1.2)."""
+    return mark_safe(conditional_escape(sentence) % marked)
+
+
+def _title(loan) -> str:
+    """The loan's title marked with its language, for a message (`said`)."""
+    return part(loan.item.record.title, loan.item.record.language)
 
 
 @require_GET
@@ -95,14 +109,20 @@ def renew(request: HttpRequest, loan_id: int) -> HttpResponse:
         status = error.status
         messages.error(
             request,
-            _("“%(title)s” was not renewed: %(reason)s")
-            % {"title": loan.item.record.title, "reason": error.detail},
+            said(
+                _("“%(title)s” was not renewed: %(reason)s"),
+                title=_title(loan),
+                reason=conditional_escape(error.detail),
+            ),
         )
     else:
         messages.success(
             request,
-            _("“%(title)s” renewed: now due %(date)s.")
-            % {"title": loan.item.record.title, "date": _due(loan.due_date)},
+            said(
+                _("“%(title)s” renewed: now due %(date)s."),
+                title=_title(loan),
+                date=conditional_escape(_due(loan.due_date)),
+            ),
         )
     if inplace.requested(request):
         return _renewed_in_place(request, loan.pk, status=status)

@@ -65,7 +65,8 @@ def text(response) -> str:
 
 
 def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
+    """The messages' words (a title in them is marked with its language)."""
+    return [re.sub(r"<[^>]+>", "", str(m)) for m in response.context["messages"]]
 
 
 @pytest.fixture
