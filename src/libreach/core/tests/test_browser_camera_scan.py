@@ -25,6 +25,7 @@ from libreach.catalog import services as catalog_services
 from libreach.catalog.models import Item, ItemStatus
 from libreach.consortium import services as consortium_services
 from libreach.contactless import services
+from libreach.contactless.models import BorrowRequest, RequestStatus
 from libreach.core import inplace
 from libreach.testing.browser import (
     CHROMIUM_ARGS,
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
 
 # The desk menu and the site header answer for themselves; these are the page's controls.
 OUR_TARGETS = ".desk-main a, .desk-main button, .desk-main input, .desk-main select"
-AXE_JS = Path(__file__).parents[2] / "testing" / "vendor" / "axe.min.js"
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls(__name__)]
 
@@ -233,42 +233,11 @@ window.BarcodeDetector = class {
 # --- the tests ---------------------------------------------------------------------------
 
 
-def test_a_qr_code_filmed_by_the_camera_is_sent_as_a_scan(camera):
-    page = camera(qr_image("LIBREACH:R:1234:567890"))
-    page.add_init_script(KEEP_STREAMS)
-    loaded = []
-    page.on("request", lambda r: loaded.append(r.url) if "zxing" in r.url else None)
-    open_the_camera(page)
-    # Focus goes into the panel, on its close button.
-    expect(page.get_by_role("button", name="关闭摄像头")).to_be_focused()
-    expect(answer(page)).to_have_text("LIBREACH:R:1234:567890")
-    expect(page.locator("[data-camera-last]")).to_have_text("LIBREACH:R:1234:567890")
-    # No BarcodeDetector in Chromium on Linux: ZXing, loaded once the camera was opened.
-    assert len(loaded) == 1
-    # The rear camera is asked for, not required (a laptop has only a front one).
-    assert page.evaluate("testConstraints.video.facingMode") == {"ideal": "environment"}
-    # The code stays in view: read again and again, sent once.
-    page.wait_for_timeout(1000)
-    assert SCANS == ["LIBREACH:R:1234:567890"]
-    screenshot(page, "qr-read")
-
-    # Closed: the camera stops, the focus is back in the scan box.
-    page.get_by_role("button", name="关闭摄像头").click()
-    expect(page.locator("#camera-scan")).to_be_hidden()
-    expect(page.get_by_label("扫描条码")).to_be_focused()
-    expect(page.get_by_role("button", name="用摄像头扫描")).to_have_attribute(
-        "aria-expanded", "false"
-    )
-    assert page.evaluate(CAMERA_STOPPED)
-
-
 BOOK = "31234000012345"
 
 
-@pytest.fixture
-def book_back_at_the_desk(consortium) -> Item:
-    """A copy of a request cancelled once staged: back at PKU's desk, waiting to be
-    checked in on the returns page."""
+def staged_for_pickup(consortium) -> BorrowRequest:
+    """A reader's request for a book, found and staged: ready to be handed over at PKU."""
     library = consortium.lib
     consortium_services.set_weekly_hours(
         library=library, hours={day: [(dt.time(8), dt.time(22))] for day in range(7)}
@@ -289,11 +258,66 @@ def book_back_at_the_desk(consortium) -> Item:
     )
     line = borrow.lines.get()
     services.mark_found(request_id=borrow.pk, line_id=line.pk, by=consortium.staff)
-    services.stage(request_id=borrow.pk, by=consortium.staff)
+    return services.stage(request_id=borrow.pk, by=consortium.staff)
+
+
+@pytest.fixture
+def ready_for_handover(consortium) -> BorrowRequest:
+    return staged_for_pickup(consortium)
+
+
+@pytest.fixture
+def book_back_at_the_desk(consortium) -> Item:
+    """A copy of a request cancelled once staged: back at PKU's desk, waiting to be
+    checked in on the returns page."""
+    borrow = staged_for_pickup(consortium)
     services.cancel_request(request_id=borrow.pk, by=consortium.staff)
     item = Item.objects.get(barcode=BOOK)
     assert item.status == ItemStatus.IN_TRANSIT
     return item
+
+
+def test_the_readers_qr_code_filmed_at_handover_finds_the_request(camera, ready_for_handover):
+    borrow = ready_for_handover
+    page = camera(qr_image(f"libreach:request:{borrow.pk}:{borrow.pickup_code}"))
+    page.add_init_script(KEEP_STREAMS)
+    zxing, scans = [], []
+    page.on("request", lambda r: zxing.append(r.url) if "zxing" in r.url else None)
+    page.on("request", lambda r: scans.append(r.url) if r.method == "POST" else None)
+    sign_in(page, "pku-circ", next_path="/desk/PKU/handover/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("交付")
+    opener = page.get_by_role("button", name="用摄像头扫描")
+    expect(opener).to_have_attribute("aria-expanded", "false")
+    assert zxing == []  # not loaded until the camera is opened
+    scans.clear()
+    opener.click()
+    expect(page.get_by_role("region", name="摄像头扫描")).to_be_visible()
+    expect(opener).to_have_attribute("aria-expanded", "true")
+    expect(answer(page)).to_contain_text(f"申请 {borrow.pk}")
+    # The QR carries the pickup code: the handover step has it, ready to lend.
+    expect(page.get_by_label("取书码")).to_have_value(borrow.pickup_code)
+    expect(page.locator("[data-camera-last]")).to_have_text(
+        f"libreach:request:{borrow.pk}:{borrow.pickup_code}"
+    )
+    # No BarcodeDetector in Chromium on Linux: ZXing, loaded once.
+    assert len(zxing) == 1
+    # The rear camera is asked for, not required (a laptop has only a front one).
+    assert page.evaluate("testConstraints.video.facingMode") == {"ideal": "environment"}
+    check_layout(page, "qr-read", OUR_TARGETS)
+
+    page.get_by_role("button", name="交付并借出").click()
+    expect(page.locator("#scan-result")).to_contain_text("已交付")
+    # The QR still in front of the camera all along: sent once, not again after the loan.
+    page.wait_for_timeout(800)
+    assert [url for url in scans if url.endswith("/scan/")] == [scans[0]], scans
+    assert BorrowRequest.objects.get(pk=borrow.pk).status == RequestStatus.COLLECTED
+
+    # Closed: the camera stops, the focus is back in the scan box.
+    page.get_by_role("button", name="关闭摄像头").click()
+    expect(page.locator("#camera-scan")).to_be_hidden()
+    expect(page.get_by_label("扫描条码")).to_be_focused()
+    expect(opener).to_have_attribute("aria-expanded", "false")
+    assert page.evaluate(CAMERA_STOPPED)
 
 
 def at_the_returns_desk(page: Page) -> None:
@@ -311,6 +335,7 @@ def test_a_book_barcode_filmed_on_the_returns_page_checks_the_book_in(
     page.get_by_role("button", name="用摄像头扫描").click()
     expect(answer(page)).to_contain_text(BOOK)
     expect(page.locator("#scan-count")).to_contain_text("1")  # checked in today: 1
+    expect(page.locator(f"#return-{item.pk}")).to_have_count(0)
     # On the phone the answer is on screen with the picture, not below it.
     expect(page.locator("#scan-result")).to_be_in_viewport()
     item.refresh_from_db()
@@ -411,18 +436,6 @@ def test_no_camera_button_without_a_camera(phone_page, client):
     expect(page.get_by_label("扫描条码")).to_be_focused()
 
 
-def axe_violations(page: Page) -> list[dict]:
-    if not page.evaluate("typeof window.axe === 'object'"):
-        # Through the DevTools protocol: the page's CSP would refuse an added <script>.
-        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    return page.evaluate(
-        """async () => (await axe.run(document, {
-            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
-            resultTypes: ['violations'],
-        })).violations.map(v => `${v.id}: ${v.help} at ${v.nodes.map(n => n.target).join(', ')}`)"""
-    )
-
-
 NAMES = {
     "zh": ("用摄像头扫描", "摄像头扫描", "关闭摄像头"),
     "en": ("Scan with camera", "Camera scan", "Close camera"),
@@ -432,6 +445,9 @@ NAMES = {
 def test_the_camera_panel_is_accessible_on_a_phone_and_a_desktop(
     camera, live_server, book_back_at_the_desk, browser_problems
 ):
+    """The button and the open panel at 390 and 1366 px, in Chinese and English: they fit,
+    their targets are big enough, and axe-core finds no WCAG 2.1 A/AA violation
+    (check_layout), with the screenshots to look at."""
     code = code128_image(BOOK)
     for width, options in (("phone", PHONE), ("desktop", DESKTOP)):
         page = camera(code, options)
@@ -443,13 +459,11 @@ def test_the_camera_panel_is_accessible_on_a_phone_and_a_desktop(
                 page.reload()
             opener = page.get_by_role("button", name=opener_name)
             expect(opener).to_be_visible()
-            assert axe_violations(page) == []
             check_layout(page, f"{width}-{language}-closed", OUR_TARGETS)
             opener.click()
             expect(page.get_by_role("region", name=panel_name)).to_be_visible()
             # The first read checks the book in; later ones answer that it is not waiting.
             expect(page.locator("#scan-result [data-scan-result]")).to_be_visible()
-            assert axe_violations(page) == []
             check_layout(page, f"{width}-{language}-open", OUR_TARGETS)
             page.get_by_role("button", name=close_name).click()
             expect(page.locator("#scan")).to_be_focused()
