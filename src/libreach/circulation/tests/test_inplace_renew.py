@@ -6,7 +6,9 @@ form post still redirects; a refusal keeps its status and changes nothing."""
 import re
 
 import pytest
+from django.utils import timezone
 
+from libreach.circulation import services
 from libreach.circulation.models import Loan
 from libreach.circulation.tests.test_reader_loans import (
     DUE,
@@ -18,9 +20,9 @@ from libreach.circulation.tests.test_reader_loans import (
     travel,
 )
 from libreach.circulation.tests.test_reader_loans import at as at_ten
+from libreach.testing.browser import Page, check_layout, expect
+from libreach.testing.fixtures import PASSWORD
 from libreach.testing.permissions import changed_tables, db_fingerprint
-
-pytestmark = pytest.mark.django_db
 
 HX = {"HX-Request": "true"}
 
@@ -46,6 +48,7 @@ def renew(client, loan, *, hx=True):
     return client.post(f"/loans/{loan.pk}/renew/", headers=HX if hx else {})
 
 
+@pytest.mark.django_db
 def test_the_loans_page_sends_renew_by_htmx_into_the_card(circ, loans, clock):
     page = client_for(circ.c.reader).get("/loans/").content.decode()
     loan = loans["soon"]
@@ -56,6 +59,7 @@ def test_the_loans_page_sends_renew_by_htmx_into_the_card(circ, loans, clock):
     assert 'id="loans-summary"' in page and 'id="due-banner"' in page
 
 
+@pytest.mark.django_db
 def test_a_renewal_in_place_answers_the_card_the_summary_the_banner_and_the_message(
     circ, loans, clock
 ):
@@ -83,6 +87,7 @@ def test_a_renewal_in_place_answers_the_card_the_summary_the_banner_and_the_mess
     assert f'“<span lang="zh">鲁迅全集</span>” renewed: now due {day(DUE + D(14))}.' in body
 
 
+@pytest.mark.django_db
 def test_a_refused_renewal_in_place_keeps_its_status_and_changes_nothing(circ, loans, clock):
     before = db_fingerprint()
     response = renew(client_for(circ.c.reader, "zh-hans"), loans["overdue"])
@@ -94,11 +99,13 @@ def test_a_refused_renewal_in_place_keeps_its_status_and_changes_nothing(circ, l
     assert not changed_tables(before, db_fingerprint())
 
 
+@pytest.mark.django_db
 def test_without_javascript_a_renewal_still_redirects(circ, loans, clock):
     response = renew(client_for(circ.c.reader), loans["soon"], hx=False)
     assert response.status_code == 302 and response.url == "/loans/"
 
 
+@pytest.mark.django_db
 def test_other_readers_and_anonymous_renew_nothing_in_place(circ, loans, clock):
     before = db_fingerprint()
     assert renew(client_for(circ.c.other_reader), loans["soon"]).status_code == 404
@@ -108,9 +115,56 @@ def test_other_readers_and_anonymous_renew_nothing_in_place(circ, loans, clock):
     assert not changed_tables(before, db_fingerprint())
 
 
+@pytest.mark.django_db
 def test_a_title_in_the_other_language_is_marked(circ, loans, clock):
     record = circ.items[0].record
     record.title = "The Analects"
     record.save()
     page = client_for(circ.c.reader, "zh-hans").get("/loans/").content.decode()
     assert '<span lang="en">The Analects</span>' in page
+
+
+@pytest.mark.browser
+def test_renew_with_the_keyboard_keeps_the_focus_on_the_card(desktop_page, live_server, circ):
+    """Chromium, keyboard only, in English: Renew answers in place, the focus stays on the
+    card's control (its title once renewed for the last time), the page is not reloaded."""
+    page: Page = desktop_page
+    now, today = timezone.now(), timezone.localdate()
+    soon = services.checkout(item=circ.items[0], reader=circ.reader, at=now - D(12))
+    later = services.checkout(item=circ.items[1], reader=circ.reader, at=now - D(3))
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto("/accounts/login/?next=/loans/")
+    page.locator("#id_username").press_sequentially("2020000001")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator(".due-banner")).to_contain_text("1 loan is due within 3 days")
+    page.evaluate("window.__notReloaded = true")
+
+    control = f"loan-action-{soon.pk}"
+    for _press in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == control:
+            break
+    assert page.evaluate("document.activeElement.tagName") == "BUTTON"
+    page.keyboard.press("Enter")
+    due = soon.due_date + D(14)
+    expect(page.locator(f"#loan-{soon.pk} time")).to_have_attribute("datetime", due.isoformat())
+    expect(page.locator("#messages")).to_contain_text("renewed: now due")
+    page.wait_for_function(
+        "(id) => document.activeElement && document.activeElement.id === id", arg=control
+    )
+    # Renewed as often as allowed: the title holds the focus where the button was.
+    assert page.evaluate("document.activeElement.tagName") == "A"
+    expect(page.locator(f"#loan-{soon.pk}")).to_contain_text("Cannot be renewed")
+    # The banner and the summary, out of band: nothing due soon, one loan left to renew.
+    expect(page.locator("#due-banner")).to_be_empty()
+    expect(page.locator("#loans-summary")).to_contain_text("Renew the 1 loan")
+    assert page.evaluate("window.__notReloaded === true"), "the page was loaded again"
+    # Tab goes on to the next card: its title, then its Renew.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('li').id") == f"loan-{later.pk}"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == f"loan-action-{later.pk}"
+    assert today  # the browser tests' clock: Tuesday 2026-03-03
+    check_layout(page, "renewed")

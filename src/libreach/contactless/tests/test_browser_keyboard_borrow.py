@@ -1,9 +1,10 @@
 """A reader borrows with the keyboard alone (issue 8, acceptance): sign in, search, add two
-books, take one out and put it back, open the basket, request them for pickup in a slot,
-and read the confirmation. Only page.keyboard (Tab, Shift+Tab, arrows, Space, Enter,
-typing): no clicks. After each in-place action the focus is on the control just used (or
-the one that took its place, with the same id), never on the body or the top of the page,
-and the page was not loaded again. On a phone in Chinese and a desktop in English.
+books, take one out and put it back, add a third and take it out again on the basket
+page, request the two for pickup in a slot, and read the confirmation. Only page.keyboard
+(Tab, Shift+Tab, arrows, Space, Enter, typing): no clicks. After each in-place action the
+focus is on the control just used (or the one that took its place), never on the body or
+the top of the page, and the page was not loaded again. On a phone in Chinese and a
+desktop in English.
 """
 
 import datetime as dt
@@ -92,6 +93,7 @@ def test_a_reader_borrows_with_the_keyboard_alone(request, device, language, liv
         [{"name": "django_language", "value": language, "url": live_server.url}]
     )
     hongloumeng, shuju = shelf.record("红楼梦"), shelf.record("数据结构")
+    shiguang = shelf.record("时间简史")
 
     # Sign in.
     page.goto("/accounts/login/?next=/")
@@ -134,12 +136,31 @@ def test_a_reader_borrows_with_the_keyboard_alone(request, device, language, liv
         page, first, becomes=w["remove"], count=2, says=w["added"].format(title="红楼梦"), w=w
     )
     check_layout(page, "added-two")
+    # A third, taken out again on the basket page.
+    third = f"basket-button-record-{shiguang.pk}"
+    tab_to(page, f"#{third}")
+    press_in_place(
+        page, third, becomes=w["remove"], count=3, says=w["added"].format(title="时间简史"), w=w
+    )
 
     # To the basket by the header's link (a navigation).
     tab_to(page, "#basket-link", back=True)
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/basket/$"))
+    expect(page.locator(".basket-line")).to_have_count(3)
+    mark_the_page(page)
+    last = page.locator(".basket-line button").last.get_attribute("id")
+    tab_to(page, f"#{last}")
+    page.keyboard.press("Enter")
     expect(page.locator(".basket-line")).to_have_count(2)
+    expect(page.locator("#basket-link")).to_have_text(w["basket"].format(n=2))
+    expect(page.locator("#messages")).to_have_text(w["removed"].format(title="时间简史"))
+    # The focus went to the Remove of the line before it, not to the top of the page.
+    before = page.locator(".basket-line button").last.get_attribute("id")
+    page.wait_for_function(
+        "(id) => document.activeElement && document.activeElement.id === id", arg=before
+    )
+    assert_not_reloaded(page)
     check_layout(page, "basket")
 
     # The request: pickup, a slot chosen with the keyboard.
