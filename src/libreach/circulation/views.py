@@ -97,10 +97,11 @@ def release(request: HttpRequest, library: Library, barcode: str) -> HttpRespons
     else:
         messages.success(request, _("%(barcode)s is back on the shelf.") % {"barcode": barcode})
     if inplace.requested(request):
-        # The row stays, saying what became of the copy; the focus stays on it.
+        # The row stays, saying what became of the copy; the focus stays on it (all out
+        # of band: the button posts with hx-swap="none").
         return inplace.fragment(
             request,
-            "circulation/_quarantine_row.html",
+            "circulation/_quarantine_release.html",
             {
                 "item": item,
                 "library": library,

@@ -198,13 +198,15 @@ def test_release_button_answers_in_place_and_keeps_the_row(consortium, board):
     staff = client_as(consortium.staff)
     page = staff.get(reverse("desk:quarantine", args=["PKU"])).content.decode()
     assert f'hx-post="{release_url(item)}"' in page
-    assert f'hx-target="#quarantine-{item.pk}"' in page
+    assert f'id="release-{item.pk}"' in page
 
     response = staff.post(release_url(item), **HX)
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.startswith(f'<tr id="quarantine-{item.pk}">')
-    assert "data-focus-after" in html and "Release now" not in html
+    # All out of band (a row is parsed in a <template>): the row, the count, the message.
+    assert html.startswith(f'<template><tr id="quarantine-{item.pk}" hx-swap-oob="true">')
+    assert 'tabindex="-1" autofocus data-focus-after>Available</span>' in html
+    assert "Release now" not in html
     assert 'id="scan-count" hx-swap-oob="true">1 book in quarantine' in html
     assert "Q-LATER is back on the shelf." in html  # the message, out of band
     assert status_of(item) == ItemStatus.AVAILABLE

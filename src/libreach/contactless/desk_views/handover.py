@@ -181,17 +181,17 @@ def handover_scan(request, library):
             True,
         )
     elif borrow is not None:
-        text = _("Request %(id)s: %(name)s.") % {
-            "id": borrow.pk,
-            "name": borrow.reader.user.name or borrow.reader.card_number,
-        }
-        ok = bool(context["can_hand_over"])
-        if not ok and not context["handed_over"]:
-            text = f"{text} {_('This request cannot be handed over now.')}"
-        elif context["handed_over"]:
-            text = f"{text} {_('Already handed over.')}"
+        # Said by the template: the reader's name is marked with its language.
+        text, ok = "", bool(context["can_hand_over"])
+        if context["handed_over"]:
+            context["note"] = _("Already handed over.")
+        elif not ok:
+            context["note"] = _("This request cannot be handed over now.")
+    elif context["info"]:
+        text, ok, status = "", False, 404
+        context["not_found"] = query
     else:
-        text = context["error"] or context["info"] or _("Scan or type a barcode.")
+        text = context["error"] or _("Scan or type a barcode.")
         ok, status = False, 404 if query else 400
     context |= {"ok": ok, "text": text, "focus": _focus(context)}
     return inplace.fragment(request, "contactless/desk/_handover_scan.html", context, status=status)

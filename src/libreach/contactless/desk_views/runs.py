@@ -190,9 +190,9 @@ def run_dispatch(request, library, run_id: int):
             run = selectors.runs_visible_to(request.user, library).prefetch_related("requests")
             run = run.get(pk=run_id)
             run.can_dispatch = _can_dispatch(run)
-            context = {"library": library, "run": run, "oob": True, "focus": True}
+            context = {"library": library, "run": run, "oob": True}
             return inplace.fragment(
-                request, "contactless/desk/_run_row.html", context, status=status
+                request, "contactless/desk/_run_dispatched.html", context, status=status
             )
         context = _run_context(request, library, run) | {"oob": True, "focus": True}
         return inplace.fragment(request, "contactless/desk/_run_body.html", context, status=status)

@@ -102,7 +102,7 @@ def test_run_list_dispatch_answers_with_the_row(shelf):
     response = staff.post(dispatch_url(run), HTTP_HX_TARGET=f"run-{run.pk}", **HX)
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.startswith(f'<tr id="run-{run.pk}">')
+    assert html.startswith(f'<template><tr id="run-{run.pk}" hx-swap-oob="true">')
     assert f'id="dispatch-{run.pk}"' not in html
     assert "data-focus-after>Out</span>" in html
     assert "2 requests are out for delivery." in html

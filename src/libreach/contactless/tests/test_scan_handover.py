@@ -80,7 +80,7 @@ def test_scanned_qr_swaps_the_step_in_focused_on_the_button(shelf):
     assert response.status_code == 200
     html = response.content.decode()
     assert scan_result(html) == "ok"
-    assert f"Request {borrow.pk}: 张三." in html
+    assert f'Request {borrow.pk}: <span lang="zh">张三</span>.' in html
     assert '<div id="handover-found" class="handover-found" hx-swap-oob="true">' in html
     # The QR brought the pickup code: the next thing to do is the button.
     assert f'value="{borrow.pickup_code}"' in html
@@ -138,13 +138,18 @@ def test_plain_scan_redirects_to_the_search(shelf):
     ("what", "status", "words"),
     [
         ("nothing_matches", 404, "No request ready for handover here matches “NOBODY”."),
+        ("nobody_by_that_name", 404, 'matches “<span lang="zh">王小明</span>”.'),
         ("other_library_qr", 404, "No such request."),
         ("empty", 400, "Scan or type a barcode."),
     ],
 )
 def test_scans_that_find_nothing_say_so(shelf, what, status, words):
     out_for_delivery(shelf)
-    code = {"nothing_matches": "NOBODY", "other_library_qr": "libreach:request:99999:123456"}
+    code = {
+        "nothing_matches": "NOBODY",
+        "nobody_by_that_name": "王小明",
+        "other_library_qr": "libreach:request:99999:123456",
+    }
     staff = client_as(shelf.staff)
     before = db_fingerprint()
     response = staff.post(scan_url(), {"scan": code.get(what, " ")}, **HX)
