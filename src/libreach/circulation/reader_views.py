@@ -96,7 +96,7 @@ def _renewed_in_place(request: HttpRequest, loan_id: int, *, status: int) -> Htt
 
 
 @require_POST
-@login_required
+@inplace.login_required
 def renew(request: HttpRequest, loan_id: int) -> HttpResponse:
     try:
         loan = selectors.own_loan(request.user, loan_id)

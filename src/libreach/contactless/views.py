@@ -209,12 +209,9 @@ def slot_days(
 
 
 def _login_for_fragment(request, back: str) -> HttpResponse:
-    """Signed out meanwhile: htmx loads the sign-in page whole (HX-Redirect) instead of
-    swapping it into a button's place; a plain post is redirected as before."""
+    """Signed out: back to `back` once signed in; htmx loads the sign-in page whole."""
     if inplace.requested(request):
-        response = HttpResponse(status=401)
-        response["HX-Redirect"] = redirect_to_login(back).url
-        return response
+        return inplace.sign_in_whole(request, back)
     return redirect_to_login(back)
 
 
@@ -664,7 +661,7 @@ def request_cancel(request, request_id: int):
 
 
 @require_POST
-@login_required
+@inplace.login_required
 def request_slot(request, request_id: int):
     borrow = _own_request(request, request_id)
     slot = parse_slot(request.POST.get("slot", ""))

@@ -12,6 +12,11 @@ Refusals keep their 4xx status: htmx is configured (base.html) to swap 4xx answe
 
 from __future__ import annotations
 
+from functools import wraps
+from urllib.parse import urlsplit
+
+from django.contrib.auth.decorators import login_required as plain_login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -31,3 +36,27 @@ def fragment(
     # The same URL answers a page or a fragment: caches must tell them apart.
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def sign_in_whole(request: HttpRequest, back: str = "") -> HttpResponse:
+    """Signed out meanwhile (the session ended): htmx is told to load the sign-in page
+    whole (HX-Redirect), coming back to the page the user was on, instead of swapping the
+    sign-in page into a button's place."""
+    back = back or urlsplit(request.headers.get("HX-Current-URL", "")).path or request.path
+    response = HttpResponse(status=401)
+    response["HX-Redirect"] = redirect_to_login(back).url
+    return response
+
+
+def login_required(view):
+    """Django's login_required for a view that answers in place: a plain request is
+    redirected to sign in as before, an htmx one gets `sign_in_whole`."""
+    redirecting = plain_login_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated and requested(request):
+            return sign_in_whole(request)
+        return redirecting(request, *args, **kwargs)
+
+    return wrapper

@@ -110,8 +110,16 @@ def test_other_readers_and_anonymous_renew_nothing_in_place(circ, loans, clock):
     before = db_fingerprint()
     assert renew(client_for(circ.c.other_reader), loans["soon"]).status_code == 404
     assert renew(client_for(circ.c.staff), loans["soon"]).status_code == 404
-    response = renew(client_for(None), loans["soon"])
+    response = renew(client_for(None), loans["soon"], hx=False)
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    # Signed out meanwhile, in place: htmx loads the sign-in page whole, back to My loans
+    # (not the sign-in page swapped into the card).
+    response = client_for(None).post(
+        f"/loans/{loans['soon'].pk}/renew/",
+        headers={**HX, "HX-Current-URL": "http://testserver/loans/"},
+    )
+    assert response.status_code == 401
+    assert response["HX-Redirect"] == "/accounts/login/?next=/loans/"
     assert not changed_tables(before, db_fingerprint())
 
 

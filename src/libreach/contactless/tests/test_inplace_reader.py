@@ -317,6 +317,14 @@ def test_a_slot_is_booked_in_place_and_the_choice_stays_open(shelf):
     # Without JavaScript: the redirect, as before.
     response = post(reader, f"/requests/{borrow.pk}/slot/", {"slot": slot_value("MAIN", first)})
     assert response.status_code == 302 and response.url == f"/requests/{borrow.pk}/"
+    # Signed out meanwhile: htmx loads the sign-in page whole, back to the request.
+    response = Client().post(
+        f"/requests/{borrow.pk}/slot/",
+        {"slot": slot_value("MAIN", first)},
+        headers={**HX, "HX-Current-URL": f"http://testserver/requests/{borrow.pk}/"},
+    )
+    assert response.status_code == 401
+    assert response["HX-Redirect"] == f"/accounts/login/?next=/requests/{borrow.pk}/"
     # Another reader's request is not there, in place or not.
     other = signed_in(shelf.other_reader)
     assert post(other, f"/requests/{borrow.pk}/slot/", {"slot": "x"}, hx=True).status_code == 404
