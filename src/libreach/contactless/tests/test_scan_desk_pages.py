@@ -193,3 +193,18 @@ def test_the_request_pages_actions_answer_in_place(shelf, staff):
         RequestStatus.READY,
         RequestStatus.AWAITING_PICKUP,
     )
+
+
+def test_titles_and_names_in_the_other_language_carry_lang(shelf, staff):
+    request = submit(shelf, "PKU012")
+    pages = [
+        reverse("desk:requests", args=[shelf.lib.code]),
+        reverse("desk:request", args=[shelf.lib.code, request.pk]),
+        reverse("desk:picklist", args=[shelf.lib.code]),
+    ]
+    for url in pages:
+        html = staff.get(url).content.decode()
+        # On an English page: the Chinese title and the reader's name.
+        assert '<span lang="zh">红楼梦</span>' in html or 'lang="zh">红楼梦<' in html, url
+        if "pick-list" not in url:
+            assert '<span lang="zh">张三</span>' in html, url
