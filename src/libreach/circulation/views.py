@@ -48,8 +48,13 @@ class ExtensionForm(forms.Form):
 # --- quarantine -------------------------------------------------------------------
 
 
-def _quarantine_count(request: HttpRequest, library: Library) -> str:
+def _quarantine_count(request: HttpRequest, library: Library) -> dict:
+    """The board's count, as a number (`left`) and as words (`count`)."""
     count = selectors.quarantined_items(library, by=request.user).order_by().count()
+    return {"left": count, "count": _count_words(count)}
+
+
+def _count_words(count: int) -> str:
     return ngettext("%(count)s book in quarantine", "%(count)s books in quarantine", count) % {
         "count": count
     }
@@ -64,10 +69,7 @@ def _quarantine_page(request: HttpRequest, library: Library, *, status: int = 20
             "library": library,
             "items": items,
             "hours": selectors.quarantine_hours(library),
-            "count": ngettext(
-                "%(count)s book in quarantine", "%(count)s books in quarantine", len(items)
-            )
-            % {"count": len(items)},
+            "count": _count_words(len(items)),
         },
         status=status,
     )
@@ -106,8 +108,8 @@ def release(request: HttpRequest, library: Library, barcode: str) -> HttpRespons
                 "item": item,
                 "library": library,
                 "oob": True,
-                "count": _quarantine_count(request, library),
-            },
+            }
+            | _quarantine_count(request, library),
             status=status,
         )
     return redirect("desk:quarantine", lib=library.code)
@@ -136,8 +138,8 @@ def quarantine_scan(request: HttpRequest, library: Library) -> HttpResponse:
                 "ok": item is not None,
                 "text": text,
                 "item": item,
-                "count": _quarantine_count(request, library),
-            },
+            }
+            | _quarantine_count(request, library),
             status=status,
         )
     if item is None:

@@ -234,3 +234,11 @@ def test_release_button_of_an_unknown_copy_in_place_is_a_404_message(consortium,
     assert "This library has no copy with that barcode." in response.content.decode()
     assert changed_tables(before, db_fingerprint()) == []
     assert status_of(board["other_library"]) == ItemStatus.QUARANTINED
+
+
+def test_the_last_copy_released_leaves_the_board_saying_it_is_empty(consortium):
+    quarantined(consortium.lib, "Q-LAST", until=timezone.now() - dt.timedelta(minutes=1))
+    html = client_as(consortium.staff).post(scan_url(), {"scan": "Q-LAST"}, **HX)
+    html = html.content.decode()
+    assert '<div id="quarantine-list" hx-swap-oob="true"><p class="card">No book' in html
+    assert "0 books in quarantine" in html

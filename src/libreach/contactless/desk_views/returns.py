@@ -91,6 +91,7 @@ def returns(request, library):
         done = _tally(request, library, add=1 if item else 0)
         if inplace.requested(request):
             # A scan never redirects: the answer, the copy's row off the list, the count.
+            waiting = desk_selectors.awaiting_return_count(library)
             return inplace.fragment(
                 request,
                 "contactless/desk/_returns_scan.html",
@@ -98,7 +99,8 @@ def returns(request, library):
                     "ok": item is not None,
                     "text": text,
                     "item": item,
-                    "count": _count_text(done, desk_selectors.awaiting_return_count(library)),
+                    "waiting": waiting,
+                    "count": _count_text(done, waiting),
                 },
                 status=status,
             )

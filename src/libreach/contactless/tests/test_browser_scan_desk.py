@@ -129,6 +129,7 @@ def test_handover_qr_and_three_returns_by_keyboard(
     expect(page.locator("#scan-result")).to_contain_text(words["quarantined"])
     for copy in desk["copies"]:
         expect(page.locator(f"#return-{copy.pk}")).to_have_count(0)
+    expect(page.locator("#awaiting-list .empty")).to_be_visible()
     expect(box).to_be_focused()
     expect(box).to_have_value("")
     still_the_same_document(page)

@@ -93,6 +93,8 @@ def test_check_in_quarantines_where_the_library_says_so(shelf):
     html = response.content.decode()
     assert scan_result(html) == "ok"
     assert f"{item.barcode} checked in: quarantined until" in html
+    # The last one: the list says it is empty instead of losing its last row.
+    assert '<div id="awaiting-list" hx-swap-oob="true"><p class="empty">No book is waiting' in html
     item.refresh_from_db()
     assert item.status == ItemStatus.QUARANTINED and item.quarantine_until is not None
 
