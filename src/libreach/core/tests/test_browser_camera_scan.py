@@ -9,6 +9,7 @@ BarcodeDetector. Each code read must reach the server through the scan form, as 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -397,25 +398,58 @@ def test_the_browsers_barcode_detector_is_used_where_it_reads_library_codes(came
     assert page.evaluate(CAMERA_STOPPED)
 
 
-DENIED = """
-navigator.mediaDevices.enumerateDevices = async () => [{kind: "videoinput", deviceId: "", label: "", groupId: ""}];
-navigator.mediaDevices.getUserMedia = async () => { throw new DOMException("Permission denied", "NotAllowedError"); };
+# A device with a camera (as the browser says before asking) that `getUserMedia` refuses
+# with the DOMException named; or, with no name, gives a stream drawn on a canvas.
+CAMERA_GIVES = """
+(refusal) => {
+  navigator.mediaDevices.enumerateDevices = async () =>
+    [{kind: "videoinput", deviceId: "", label: "", groupId: ""}];
+  navigator.mediaDevices.getUserMedia = async () => {
+    if (refusal) throw new DOMException("refused", refusal);
+    window.testStream = document.createElement("canvas").captureStream(5);
+    return window.testStream;
+  };
+}
 """
 
 
-def test_a_camera_refused_is_said_in_the_panel_and_typing_still_works(phone_page):
-    page = phone_page
-    page.add_init_script(DENIED)
+def camera_gives(page: Page, refusal: str | None) -> None:
+    page.add_init_script(f"({CAMERA_GIVES})({json.dumps(refusal)})")
+
+
+REFUSALS = {
+    "NotAllowedError": "本网站未获准使用摄像头。请在浏览器的网站设置中允许，或在框中输入条码。",
+    "NotFoundError": "没有找到摄像头。请在框中输入条码。",
+    "NotReadableError": "摄像头正被其他应用使用。请关闭该应用，再重新打开摄像头。",
+}
+
+
+@pytest.mark.parametrize("refusal", REFUSALS)
+def test_a_camera_refused_is_said_in_the_panel_and_typing_still_works(phone_page, refusal):
+    page, said = phone_page, REFUSALS[refusal]
+    camera_gives(page, refusal)
     open_the_camera(page)
-    expect(page.locator("[data-camera-status]")).to_have_text(
-        "本网站未获准使用摄像头。请在浏览器的网站设置中允许，或在框中输入条码。"
-    )
+    expect(page.locator("[data-camera-status]")).to_have_text(said)
     expect(page.locator(".camera-scan__view")).to_be_hidden()
-    check_layout(page, "denied")
+    if refusal == "NotAllowedError":
+        check_layout(page, "denied")
     page.get_by_label("扫描条码").fill("31234000012345")
     page.keyboard.press("Enter")
     expect(answer(page)).to_have_text("31234000012345")
     assert SCANS == ["31234000012345"]
+
+
+def test_a_scanner_that_does_not_load_is_said_and_the_camera_stopped(phone_page, browser_problems):
+    page = phone_page
+    camera_gives(page, None)
+    page.route("**/zxing.min.js", lambda route: route.abort())
+    open_the_camera(page)
+    expect(page.locator("[data-camera-status]")).to_have_text("摄像头无法启动。请在框中输入条码。")
+    assert page.evaluate("() => testStream.getTracks().every(t => t.readyState === 'ended')")
+    failed = [p for p in browser_problems if "zxing.min.js" in p or "ERR_FAILED" in p]
+    assert failed
+    for problem in failed:
+        browser_problems.remove(problem)
 
 
 def test_no_camera_button_without_a_camera(phone_page, client):
