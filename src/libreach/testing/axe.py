@@ -14,6 +14,7 @@ instead, which the page's CSP does not govern, and leaves the page's own policy 
 
 from __future__ import annotations
 
+import contextlib
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,9 +83,24 @@ def _axe_source() -> str:
     return AXE_JS.read_text(encoding="utf-8")
 
 
-def axe_violations(page: Page, tags: list[str] = WCAG_TAGS) -> list[dict[str, Any]]:
-    """axe-core's violations of `tags` on the page as it is now."""
+# A page at rest: no htmx request in flight or swap settling (a busy button is dimmed) and
+# no animation running (the scan box's flash), so axe sees what stays on the screen.
+_AT_REST_JS = """() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')
+    && document.getAnimations().every(a => a.playState !== 'running')"""
+
+
+def wait_until_at_rest(page: Page, timeout_ms: int = 5_000) -> None:
+    from playwright.sync_api import TimeoutError as StillBusy
+
     page.wait_for_load_state("load")
+    # Still busy after `timeout_ms`: the page is checked as it is.
+    with contextlib.suppress(StillBusy):
+        page.wait_for_function(_AT_REST_JS, timeout=timeout_ms)
+
+
+def axe_violations(page: Page, tags: list[str] = WCAG_TAGS) -> list[dict[str, Any]]:
+    """axe-core's violations of `tags` on the page, once it is at rest."""
+    wait_until_at_rest(page)
     if not page.evaluate("typeof window.axe === 'object'"):
         page.evaluate(_axe_source())  # see the module's docstring: not a <script>
     result = page.evaluate(
@@ -105,7 +121,7 @@ def axe_violations(page: Page, tags: list[str] = WCAG_TAGS) -> list[dict[str, An
 
 def unmarked_parts(page: Page) -> list[str]:
     """Text in the other language than the page's with no `lang` marking it (WCAG 3.1.2)."""
-    page.wait_for_load_state("load")
+    wait_until_at_rest(page)
     return page.evaluate(_LANGUAGE_OF_PARTS_JS, SHARED_WORDS)
 
 
