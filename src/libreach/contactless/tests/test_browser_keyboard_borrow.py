@@ -1,10 +1,10 @@
 """A reader borrows with the keyboard alone (issue 8, acceptance): sign in, search, add two
 books, take one out and put it back, add a third and take it out again on the basket
-page, request the two for pickup in a slot, and read the confirmation. Only page.keyboard
-(Tab, Shift+Tab, arrows, Space, Enter, typing): no clicks. After each in-place action the
-focus is on the control just used (or the one that took its place), never on the body or
-the top of the page, and the page was not loaded again. On a phone in Chinese and a
-desktop in English.
+page, request the two for pickup in a slot, read the confirmation, and book a later slot.
+Only page.keyboard (Tab, Shift+Tab, arrows, Space, Enter, typing): no clicks. After each
+in-place action the focus is on the control just used (or the one that took its place),
+never on the body or the top of the page, and the page was not loaded again. On a phone
+in Chinese and a desktop in English.
 """
 
 import datetime as dt
@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from libreach.contactless.models import BorrowRequest
+from libreach.contactless.models import BorrowRequest, SlotBooking
 from libreach.testing.browser import Page, check_layout, expect
 from libreach.testing.fixtures import PASSWORD
 
@@ -26,6 +26,7 @@ WORDS = {
         "add": "加入借书篮",
         "remove": "移除",
         "code": "你的取书码为",
+        "booked": "已预约取书时段",
     },
     "en": {
         "basket": "Basket ({n})",
@@ -34,6 +35,7 @@ WORDS = {
         "add": "Add to basket",
         "remove": "Remove",
         "code": "Your pickup code is",
+        "booked": "Pickup slot booked",
     },
 }
 # More presses than this to reach a control means the focus was lost on the way.
@@ -188,3 +190,22 @@ def test_a_reader_borrows_with_the_keyboard_alone(request, device, language, liv
     assert borrow.slot_booking.slot_start == dt.datetime.fromisoformat(slot.split("|", 1)[1])
     expect(page.locator("#basket-link")).to_have_text(w["basket"].format(n=0))
     check_layout(page, "confirmation")
+
+    # A later slot, booked in place: the time booked changes, the focus stays on the button.
+    mark_the_page(page)
+    tab_to(page, "details.slot-change > summary")
+    page.keyboard.press("Enter")
+    tab_to(page, 'input[name="slot"]')
+    assert focused(page)["value"] == slot  # the booked one is the checked one
+    page.keyboard.press("ArrowRight")
+    later = focused(page)["value"]
+    assert later != slot
+    tab_to(page, "#book-slot")
+    page.keyboard.press("Enter")
+    start = dt.datetime.fromisoformat(later.split("|", 1)[1])
+    expect(page.locator("#slot-booked")).to_contain_text(start.strftime("%H:%M"))
+    expect(page.locator("#messages")).to_contain_text(w["booked"])
+    assert focused(page)["id"] == "book-slot"
+    assert_not_reloaded(page)
+    assert SlotBooking.objects.get(request=borrow).slot_start == start
+    check_layout(page, "slot-changed")
