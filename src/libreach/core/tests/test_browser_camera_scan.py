@@ -397,6 +397,15 @@ def test_the_browsers_barcode_detector_is_used_where_it_reads_library_codes(came
     expect(page.get_by_label("扫描条码")).to_be_focused()
     assert page.evaluate(CAMERA_STOPPED)
 
+    # Opened again, then its panel taken out of the page (a swap) while it reads: the
+    # camera stops too.
+    page.get_by_role("button", name="用摄像头扫描").click()
+    reads = page.evaluate("() => window.detected")
+    page.wait_for_function(f"() => window.detected > {reads + 2}")
+    assert page.evaluate(CAMERA_RUNNING)
+    page.evaluate("() => document.getElementById('camera-scan').remove()")
+    page.wait_for_function(CAMERA_STOPPED)
+
 
 # A device with a camera (as the browser says before asking) that `getUserMedia` refuses
 # with the DOMException named; or, with no name, gives a stream drawn on a canvas.

@@ -175,6 +175,10 @@
 
   function read(state, run) {
     if (state.run !== run) return;
+    if (!state.panel.isConnected) {
+      close(false); /* the panel swapped away: no camera left running with no way to stop it */
+      return;
+    }
     var video = state.video;
     var reading = video.readyState >= 2 ? state.decode(video) : Promise.resolve(null);
     reading
