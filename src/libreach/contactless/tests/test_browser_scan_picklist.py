@@ -173,3 +173,38 @@ def test_with_javascript_off_the_scan_box_and_found_post_the_page(browser, live_
     finally:
         context.close()
     assert RequestLine.objects.filter(status=LineStatus.FOUND).count() == 2
+
+
+def test_the_request_page_scans_and_stages_in_place_from_the_keyboard(
+    desktop_page, live_server, shelf
+):
+    barcodes = to_pick(shelf, 1, per=2)
+    page: Page = desktop_page
+    sign_in(page, "pku-circ", next_path="/desk/PKU/requests/")
+    page.wait_for_url("**/desk/PKU/requests/")
+    in_english(page, live_server)
+    page.get_by_role("link", name="#1").click()
+    page.wait_for_url("**/desk/PKU/requests/*/")
+    page.evaluate("window.__loaded = 1")
+    expect(page.locator("form[data-scan-form] input[name=scan]")).to_be_focused()
+    for barcode in barcodes:
+        page.keyboard.type(barcode)
+        page.keyboard.press("Enter")
+        expect(page.locator(f"#request-work tr:has-text('{barcode}')")).to_contain_text("Found")
+    expect(page.locator("#scan-result [data-scan-result=ok]")).to_contain_text("I0001")
+    expect(page.locator("#request-status")).to_have_text("Being picked")
+    check_layout(page, "request-scanned-en-1366")
+    # Disinfection first if the library asks for it, then Stage: each answered in place,
+    # the focus going on to the next step's button.
+    if page.locator("#disinfect-button").count():
+        page.locator("#disinfect-button").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#messages")).to_contain_text("Disinfection recorded")
+    stage = page.locator("#stage-button")
+    stage.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#messages")).to_contain_text("staged and ready")
+    expect(page.locator("#request-status")).to_have_text("Ready")
+    expect(page.locator("#dispatch-button")).to_be_focused()
+    assert page.evaluate("window.__loaded") == 1
+    check_layout(page, "request-staged-en-1366")
