@@ -147,6 +147,9 @@
     var run = (state.run = {});
     say(state, "starting");
     var decoding = state.decode ? Promise.resolve(state.decode) : decoder(state.panel);
+    /* Its failure is said once the camera answers (below); until then, or when the
+       camera is refused, it must not surface as an unhandled rejection. */
+    decoding.catch(function () {});
     navigator.mediaDevices
       .getUserMedia({
         audio: false,
