@@ -561,15 +561,23 @@ class Moment:
     status: str
 
 
+# Where the title goes in an event's sentence, replaced once the sentence is escaped.
+TITLE_MARK = "\x00title\x00"
+
+
 def timeline(borrow: BorrowRequest) -> list[Moment]:
     """The request's history in words for its reader."""
     lines = {line.pk: line for line in borrow.lines.all()}
     out = []
     for event in borrow.history.all():
         line = lines.get(event.line_id)
-        title = line.record.title if line else ""
-        text = events.reader_text(event, mode=borrow.mode, title=title)
-        out.append(Moment(at=timezone.localtime(event.at), text=text, status=event.status))
+        # The sentence escaped, then its title put in marked with its language (part).
+        text = conditional_escape(events.reader_text(event, mode=borrow.mode, title=TITLE_MARK))
+        title = part(line.record.title, line.record.language) if line is not None else ""
+        text = text.replace(TITLE_MARK, title)
+        out.append(
+            Moment(at=timezone.localtime(event.at), text=mark_safe(text), status=event.status)
+        )
     return out
 
 

@@ -359,3 +359,30 @@ def test_an_english_title_on_a_chinese_page_is_marked_in_every_reader_page(shelf
     assert marked.replace('<span lang="en">', "").replace("</span>", "") in page
     post(english, "/basket/add/", {"record": shelf.record("红楼梦").pk})
     assert '<span lang="zh">红楼梦</span>' in english.get("/basket/").content.decode()
+
+
+def test_a_title_in_the_requests_timeline_is_marked_with_its_language(shelf):
+    record = create_record(
+        library=shelf.lib,
+        title="A Brief History of Time",
+        language="eng",
+        items=[ItemInput(barcode="PKU9902")],
+    )
+    borrow = services.submit_request(
+        user=shelf.reader,
+        library=shelf.lib,
+        mode="delivery",
+        lines=[services.LineSpec(record_id=record.pk)],
+        building_code="DORM1",
+    )
+    line = borrow.lines.get()
+    services.mark_found(request_id=borrow.pk, line_id=line.pk, by=shelf.staff)
+    page = signed_in(shelf.reader).get(f"/requests/{borrow.pk}/").content.decode()
+    timeline = re.search(r'<ol class="timeline">.*?</ol>', page, re.S).group(0)
+    assert '找到《<span lang="en">A Brief History of Time</span>》' in timeline
+    assert "\x00" not in page
+    # In English, no mark; a title with markup in it stays text.
+    record.title = "<b>Time</b>"
+    record.save()
+    page = signed_in(shelf.reader, "en").get(f"/requests/{borrow.pk}/").content.decode()
+    assert "Found “&lt;b&gt;Time&lt;/b&gt;”" in page
