@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -241,8 +242,15 @@ _PICKED_STATES = (
 )
 
 
-def pick_count(library: Library, service_point=None, *, at=None) -> tuple[int, int]:
-    """(found, of) for the pick list's "found 37 of 300", in one query.
+class PickCount(NamedTuple):
+    found: int  # found today
+    of: int  # found today, missed today, still to pick
+    to_pick: int  # still on the pick list
+    unprinted: int  # of those, on no printed slip yet
+
+
+def pick_count(library: Library, service_point=None, *, at=None) -> PickCount:
+    """The pick list's running count, "found 37 of 300", and its summary, in one query.
 
     `found`: lines of the library (of `service_point`'s requests, when given) found today,
     in the site's time zone, whatever became of them since, but for lines cancelled later.
@@ -261,9 +269,12 @@ def pick_count(library: Library, service_point=None, *, at=None) -> tuple[int, i
         status=LineStatus.REQUESTED,
         request__status__in=(RequestStatus.SUBMITTED, RequestStatus.PICKING),
     )
+    # Distinct: a line on two printed slips is joined twice.
     counts = lines.filter(today | still_open).aggregate(
-        found=Count("pk", filter=today & Q(status__in=_PICKED_STATES)),
-        missed=Count("pk", filter=today & Q(status=LineStatus.NOT_FOUND)),
-        open=Count("pk", filter=still_open),
+        found=Count("pk", distinct=True, filter=today & Q(status__in=_PICKED_STATES)),
+        missed=Count("pk", distinct=True, filter=today & Q(status=LineStatus.NOT_FOUND)),
+        open=Count("pk", distinct=True, filter=still_open),
+        unprinted=Count("pk", distinct=True, filter=still_open & Q(pick_slips=None)),
     )
-    return counts["found"], counts["found"] + counts["missed"] + counts["open"]
+    found, to_pick = counts["found"], counts["open"]
+    return PickCount(found, found + counts["missed"] + to_pick, to_pick, counts["unprinted"])

@@ -31,9 +31,8 @@ from libreach.core import inplace
 from libreach.core.errors import DomainError, NotFound, RuleViolation
 
 
-def _count_text(library, point) -> str:
-    found, of = desk_selectors.pick_count(library, point)
-    return _("found %(found)s of %(of)s") % {"found": found, "of": of}
+def _count_text(count: desk_selectors.PickCount) -> str:
+    return _("found %(found)s of %(of)s") % {"found": count.found, "of": count.of}
 
 
 def _picklist_url(library, point) -> str:
@@ -64,7 +63,7 @@ def pick_list(request, library):
             "reasons": NotFoundReason.choices,
             "slips": desk_selectors.recent_pick_slips(library),
             "here": request.get_full_path(),
-            "count": _count_text(library, point),
+            "count": _count_text(desk_selectors.pick_count(library, point)),
             "scan_extra": format_html(
                 '<input type="hidden" name="service_point" value="{}">', point.code
             )
@@ -110,6 +109,7 @@ def _answer(
     missed: str = "",
 ):
     """The pick list's in-place answer: the outcome, the count, the row taken off."""
+    count = desk_selectors.pick_count(library, point)
     return inplace.fragment(
         request,
         "contactless/desk/_picklist_answer.html",
@@ -117,7 +117,8 @@ def _answer(
             "line": line,
             "call_number": line and (line.item.call_number or line.record.call_number),
             "error": error,
-            "count": _count_text(library, point),
+            "count": _count_text(count),
+            "summary": count,
             "next_line": next_line,
             "missed": missed,
         },

@@ -183,7 +183,8 @@ def test_the_request_page_scans_and_stages_in_place_from_the_keyboard(
     sign_in(page, "pku-circ", next_path="/desk/PKU/requests/")
     page.wait_for_url("**/desk/PKU/requests/")
     in_english(page, live_server)
-    page.get_by_role("link", name="#1").click()
+    pk = BorrowRequest.objects.get().pk
+    page.get_by_role("link", name=f"#{pk}", exact=True).click()
     page.wait_for_url("**/desk/PKU/requests/*/")
     page.evaluate("window.__loaded = 1")
     expect(page.locator("form[data-scan-form] input[name=scan]")).to_be_focused()

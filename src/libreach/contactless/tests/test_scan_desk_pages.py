@@ -63,6 +63,7 @@ def test_a_scan_sent_in_place_answers_with_a_small_fragment(shelf, staff):
     assert "I242.4/1" in html and f"request {request.pk}, No. {request.queue_number}" in html
     assert 'id="scan-count" hx-swap-oob="true">found 1 of 2<' in html
     assert f'<tr id="line-{line.pk}" hx-swap-oob="delete">' in html
+    assert 'id="picklist-summary" hx-swap-oob="true">1 book to pick · 1 not yet' in html
     assert "autofocus" not in html  # the focus stays in the scan box
     assert len(response.content) < 1024, len(response.content)
     assert RequestLine.objects.get(pk=line.pk).status == LineStatus.FOUND
@@ -109,8 +110,16 @@ def test_the_count_is_todays_picking_in_the_local_day(shelf):
         at=at(day + dt.timedelta(days=1), 0, 10),
     )
     # Found just before midnight: yesterday's. Not found after: today's, still in the "of".
-    assert desk_selectors.pick_count(shelf.lib, at=at(day + dt.timedelta(days=1), 9)) == (0, 2)
-    assert desk_selectors.pick_count(shelf.lib, at=at(day, 23, 59)) == (1, 2)
+    assert desk_selectors.pick_count(shelf.lib, at=at(day + dt.timedelta(days=1), 9)) == (
+        0,
+        2,
+        1,
+        1,
+    )
+    assert desk_selectors.pick_count(shelf.lib, at=at(day, 23, 59)) == (1, 2, 1, 1)
+    services.print_pick_slip(library=shelf.lib, by=shelf.staff)
+    # Printed: still one line to pick, none unprinted.
+    assert desk_selectors.pick_count(shelf.lib, at=at(day, 23, 59)) == (1, 2, 1, 0)
 
 
 def test_a_scan_takes_a_bounded_number_of_queries_whatever_the_list(shelf, staff):
