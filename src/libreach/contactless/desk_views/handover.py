@@ -171,15 +171,12 @@ def handover_scan(request, library):
     borrow, rows = context["borrow"], context["rows"]
     status = 200
     if rows:
-        text, ok = (
-            ngettext(
-                "%(count)s request ready for handover: choose one.",
-                "%(count)s requests ready for handover: choose one.",
-                len(rows),
-            )
-            % {"count": len(rows)},
-            True,
-        )
+        ok = True
+        text = ngettext(
+            "%(count)s request ready for handover: choose one.",
+            "%(count)s requests ready for handover: choose one.",
+            len(rows),
+        ) % {"count": len(rows)}
     elif borrow is not None:
         # Said by the template: the reader's name is marked with its language.
         text, ok = "", bool(context["can_hand_over"])

@@ -112,6 +112,8 @@ def test_handover_qr_and_three_returns_by_keyboard(
     expect(page.locator("#scan-result")).to_contain_text(words["lent"])
     expect(page.locator("table.loans tbody tr")).to_have_count(2)
     expect(box).to_be_focused()  # ready for the next reader
+    # The address now names the request: reloaded, the page shows its loans.
+    assert page.url.endswith(f"/desk/PKU/handover/?request={out.pk}")
     still_the_same_document(page)
     check_layout(page, f"handover-done-{language}-{width}", OUR_TARGETS)
     assert BorrowRequest.objects.get(pk=out.pk).status == RequestStatus.DELIVERED
