@@ -12,7 +12,9 @@ English) serves a fresh copy of it and walks:
   basket → request → My loans → renew.
 
 The actions are done at one width (phone for Chinese, desktop for English) and every step
-is photographed at 390 px and 1280 px. Screenshots go to DIR (default
+is photographed at 390 px and 1280 px, and checked with axe-core (WCAG 2.1 A and AA) and
+for the language of parts (libreach.testing.axe): the walk exits nonzero if any page has
+a violation. Screenshots go to DIR (default
 /tmp/first-morning); with --docs, the ones docs/first-morning.md shows are also written to
 docs/images/first-morning/. Uses Debian's chromium; needs nothing from the network.
 """
@@ -33,6 +35,8 @@ import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
+
+from libreach.testing.axe import accessibility_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_IMAGES = ROOT / "docs" / "images" / "first-morning"
@@ -133,6 +137,8 @@ class Walk:
             self.pages[name] = context.new_page()
         self.acting = acting
         self.page = self.pages[acting]
+        self.accessibility: list[str] = []  # every page's axe violations, readably
+        self.checked = 0  # pages checked with axe-core and for the language of parts
 
     def sign_in(self, username: str, expect_path: str | None = None) -> None:
         for page in self.pages.values():
@@ -162,6 +168,11 @@ class Walk:
             )
             if overflow > 0:
                 print(f"  ! {path.name}: the page scrolls sideways by {overflow} px")
+            self.checked += 1
+            for problem in accessibility_problems(page):
+                found = f"{self.lang} {name} {step} ({page.url}):\n{problem}"
+                print("  ! " + found.replace("\n", "\n    "))
+                self.accessibility.append(found)
             if self.docs and step in DOC_SHOTS.get((self.lang, name), []):
                 DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(DOCS_IMAGES / f"{self.lang}-{name}-{step}.png"))
@@ -188,8 +199,10 @@ def staff_morning(walk: Walk, db: Path) -> None:
             ).first
             if not row.count():
                 break
+            action = row.get_attribute("action")
             row.get_by_role("button", name=w["found"], exact=True).click()
-            page.wait_for_load_state()
+            # Found in place (htmx) or by a reload: either way its line leaves the list.
+            expect(page.locator(f'form[action="{action}"]')).to_have_count(0)
     walk.shot("03-picked")
 
     for request_id in (delivery, pickup):
@@ -258,7 +271,8 @@ def reader_morning(walk: Walk) -> None:
     walk.shot("10-search-traditional")
     page.locator('a[href^="/records/"]', has_text="紅樓夢").first.click()
     page.locator('form[action="/basket/add/"] button').first.click()
-    page.wait_for_load_state()
+    # Added in place (htmx) or by a reload: either way the page says so before we go on.
+    expect(walk.message()).to_be_visible()
     page.goto("/basket/")
     walk.shot("11-basket")
     page.locator('a[href^="/basket/JHU/request/"]').first.click()
@@ -306,6 +320,12 @@ def main() -> None:
                 walk = Walk(browser, f"http://127.0.0.1:{port}", lang, acting, args.out, args.docs)
                 staff_morning(walk, home / "libreach.sqlite3")
                 reader_morning(walk)
+                print(
+                    f"  axe-core and language of parts: {walk.checked} pages checked, "
+                    f"{len(walk.accessibility)} with problems"
+                )
+                if walk.accessibility:
+                    failures += 1
             except Exception as error:  # report and go on to the other language
                 failures += 1
                 print(f"  FAILED: {error}")
