@@ -271,14 +271,7 @@ def assert_tap_targets_are_big_enough(page: Page, selector: str = TAP_TARGETS) -
 # Screenshots (`<test>-<name>`, as `screenshot` names them) whose accessibility check is
 # waived for now, each with the reason and who fixes it; a waived check still runs and
 # reports in the test's output, so the list can only shrink. Empty is the goal.
-ACCESSIBILITY_WAIVED: dict[str, str] = {
-    "test_reader_switches_to_english-results-en": (
-        "language of parts: catalog/search.html (the query, titles, authors), issue 8"
-    ),
-    "test_a_reader_borrows_on_a_phone-request-en": (
-        "language of parts: contactless/request_detail.html (building, titles), issue 8"
-    ),
-}
+ACCESSIBILITY_WAIVED: dict[str, str] = {}
 
 
 def check_layout(page: Page, name: str, targets: str = TAP_TARGETS) -> None:
