@@ -56,17 +56,7 @@ BOOKS = [
 # owner, who is marking it (issue 8): `page name` -> why. Their axe-core check is never
 # waived; their language-of-parts problems are printed, not failed. The list only shrinks.
 LANGUAGE_PENDING: dict[str, str] = {
-    "search": "catalog/search.html: the query echoed in the result count",
-    "search-chinese": "catalog/search.html: the query echoed in the result count",
-    "basket-added-1": "contactless basket message: the title in “… is in your basket”",
-    "basket-added-2": "contactless basket message: the title in “… is in your basket”",
     "my-request-pickup": "contactless/request_detail.html: titles in the timeline's events",
-    "pick-list": "contactless/desk/picklist.html: the location",
-    "request-picking": "contactless/desk/request.html: the location",
-    "request-ready": "contactless/desk/request.html: the location",
-    "requests": "contactless/desk/requests.html: reader, destination and titles",
-    "runs": "contactless/desk/runs.html: who delivers",
-    "run": "contactless/desk/run.html: who delivers, the building, the reader, titles",
 }
 
 
