@@ -46,11 +46,9 @@ def pick_list(request, library):
     points, point = _service_point(library, request.GET.get("service_point"))
     rows = selectors.pick_list_lines(library, point)
     printed = desk_selectors.printed_lines([row["line"] for row in rows])
-    for row, after in zip(rows, [*rows[1:], None], strict=False):
+    for row in rows:
         row["printed"] = printed.get(row["line"])
         row["mode_label"] = Mode(row["mode"]).label
-        # The row whose Found button takes the focus when this one leaves the list.
-        row["next"] = after["line"] if after else ""
     return render(
         request,
         "contactless/desk/picklist.html",
@@ -105,7 +103,6 @@ def _answer(
     error: str = "",
     *,
     status: int = 200,
-    next_line=None,
     missed: str = "",
 ):
     """The pick list's in-place answer: the outcome, the count, the row taken off."""
@@ -119,7 +116,6 @@ def _answer(
             "error": error,
             "count": _count_text(count),
             "summary": count,
-            "next_line": next_line,
             "missed": missed,
         },
         status=status,
@@ -182,17 +178,9 @@ def _line_answered(request, library, request_id: int, line=None, *, error=None, 
                 request, library, request_id, status=error.status if error is not None else 200
             )
         _points, point = _service_point(library, request.POST.get("service_point"))
-        next_line = request.POST.get("next_line", "").strip()
         if error is not None:
             return _answer(request, library, point, None, refusal(error), status=error.status)
-        return _answer(
-            request,
-            library,
-            point,
-            line,
-            missed=missed,
-            next_line=next_line if next_line.isdigit() else None,
-        )
+        return _answer(request, library, point, line, missed=missed)
     if error is not None:
         messages.error(request, refusal(error))
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import translation
 
 from libreach.contactless import services
 from libreach.contactless.models import BorrowRequest, PickSlip, RequestStatus
@@ -30,7 +31,8 @@ def sign_in_at_the_desk(page: Page, next_path: str, username: str = "pku-circ") 
 
 
 def message(page: Page):
-    return page.locator(".messages .alert").last
+    # An answer given in place is in the scan box's status (pick list) or in #messages.
+    return page.locator("#scan-result .alert, .messages .alert").last
 
 
 def figure(page: Page, label: str):
@@ -76,11 +78,14 @@ def test_staff_pick_disinfect_stage_run_dispatch_hand_over_then_stats(
 
     found_row = page.locator(f"#line-{first.pk}")
     found_row.get_by_role("button", name="找到", exact=True).click()
-    expect(message(page)).to_contain_text("已标为找到")
+    # Answered in place: the row leaves the list, the outcome is in the scan box's status.
+    expect(message(page)).to_contain_text("已找到 《红楼梦》")
+    expect(found_row).to_have_count(0)
     missing_row = page.locator(f"#line-{second.pk}")
     missing_row.get_by_label("未找到原因").select_option("not_on_shelf")
     missing_row.get_by_role("button", name="未找到").click()
-    expect(message(page)).to_contain_text("已标为未找到")
+    expect(message(page)).to_contain_text("未找到 《呐喊》")
+    page.reload()
     expect(page.get_by_text("没有待找的书。")).to_be_visible()
 
     page.goto(f"/desk/PKU/requests/{request.pk}/")
@@ -129,7 +134,8 @@ def test_staff_pick_disinfect_stage_run_dispatch_hand_over_then_stats(
     loans = page.locator("table.loans tbody tr")
     expect(loans).to_have_count(1)
     due = request.lines.get(pk=first.pk).loan.due_date
-    expect(loans.first.locator(".due")).to_have_text(format_date(due))
+    with translation.override("zh-hans"):
+        expect(loans.first.locator(".due")).to_have_text(format_date(due))
     screenshot(page, "handover-done")
 
     page.get_by_role("navigation", name="工作台").get_by_role("link", name="统计").click()

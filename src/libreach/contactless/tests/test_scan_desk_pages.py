@@ -137,19 +137,18 @@ def test_a_scan_takes_a_bounded_number_of_queries_whatever_the_list(shelf, staff
     assert many <= 25, many
 
 
-def test_the_rows_buttons_answer_in_place_and_hand_the_focus_on(shelf, staff):
+def test_the_rows_buttons_answer_in_place(shelf, staff):
     request = submit(shelf, "PKU012", "PKU021")
     one, two = request.lines.order_by("position")
     url = reverse("desk:line_found", args=[shelf.lib.code, request.pk, one.pk])
-    response = staff.post(url, {"next_line": str(two.pk)}, HTTP_HX_TARGET="scan-result", **HX)
+    response = staff.post(url, HTTP_HX_TARGET="scan-result", **HX)
     html = response.content.decode()
     assert response.status_code == 200 and 'data-scan-result="ok"' in html
     assert f'<tr id="line-{one.pk}" hx-swap-oob="delete">' in html
-    assert f'id="found-{two.pk}" autofocus hx-swap-oob="true"' in html
     url = reverse("desk:line_not_found", args=[shelf.lib.code, request.pk, two.pk])
     response = staff.post(url, {"reason": "missing"}, HTTP_HX_TARGET="scan-result", **HX)
     html = response.content.decode()
-    assert f'<tr id="line-{two.pk}" hx-swap-oob="delete">' in html and "autofocus" not in html
+    assert f'<tr id="line-{two.pk}" hx-swap-oob="delete">' in html
     assert "Not found" in html
     refused = staff.post(url, {"reason": "missing"}, HTTP_HX_TARGET="scan-result", **HX)
     assert refused.status_code == 409 and 'data-scan-result="error"' in refused.content.decode()

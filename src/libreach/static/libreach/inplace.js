@@ -112,14 +112,54 @@
   });
 
   var focusedBefore = null;
+  var neighbours = [];
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]), select, textarea, [tabindex]";
+
+  /* The rows around the focused control's row (a table row or list item), the row itself
+     first (swapped for a new one with its id), then the next ones, then the ones before:
+     when an answer takes that row off the list, the focus goes on to the same control of
+     the row that took its place (the next Found button), as it would on paper. */
+  function rowsAround(element) {
+    var row = element && element.closest && element.closest("tr, li");
+    if (!row) return [];
+    var near = [row];
+    for (var r = row.nextElementSibling; r; r = r.nextElementSibling) near.push(r);
+    for (var p = row.previousElementSibling; p; p = p.previousElementSibling) near.push(p);
+    return near.map(function (r) { return { row: r, id: r.id }; });
+  }
+
+  function sameControl(controls, element) {
+    var text = (element.textContent || "").trim();
+    for (var i = 0; i < controls.length; i++) {
+      var c = controls[i];
+      if (c.tagName !== element.tagName) continue;
+      if (element.name ? c.name === element.name : (c.textContent || "").trim() === text) return c;
+    }
+    return controls[0] || null;
+  }
+
+  function inNeighbour(element) {
+    for (var i = 0; i < neighbours.length; i++) {
+      var row = neighbours[i].row;
+      if (!row.isConnected) row = neighbours[i].id && document.getElementById(neighbours[i].id);
+      if (!row || row === element) continue;
+      var control = sameControl(row.querySelectorAll(FOCUSABLE), element);
+      if (control) return control;
+    }
+    return null;
+  }
+
   document.addEventListener("htmx:beforeSwap", function () {
     focusedBefore = document.activeElement;
+    neighbours = rowsAround(focusedBefore);
   });
   document.addEventListener("htmx:afterSettle", function (event) {
     var active = document.activeElement;
     if (focusedBefore && focusedBefore !== document.body && active === document.body) {
       var target = event.detail.target;
+      /* The answer's own choice first, then the row that took the used one's place. */
       var next = (target && target.querySelector && target.querySelector("[data-focus-after]")) ||
+        (!focusedBefore.isConnected && inNeighbour(focusedBefore)) ||
         document.querySelector("[data-focus-after]") || target;
       if (next && next.isConnected) {
         if (!next.matches("a, button, input, select, textarea, [tabindex]")) next.setAttribute("tabindex", "-1");
@@ -127,6 +167,7 @@
       }
     }
     focusedBefore = null;
+    neighbours = [];
     cue(event.detail.target);
   });
 })();
