@@ -80,7 +80,13 @@ BYTES_TARGET = 5 * 1024
 # Enter → count, in the page: the keydown listener runs before the page's own scripts.
 PROBE = """
 (() => {
-  window.__scan = {enter: [], count: {}};
+  window.__scan = {enter: [], count: {}, frame: {}, waiters: {}};
+  // Resolves when the count reaches n: the driver waits on it without polling the page
+  // (polling every millisecond took the CPU the server and the page were timed on).
+  window.__scan.wait = (n) => new Promise((resolve) => {
+    if (window.__scan.count[n] !== undefined) resolve();
+    else window.__scan.waiters[n] = resolve;
+  });
   document.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && event.target && event.target.name === "scan") {
       window.__scan.enter.push(performance.now());
@@ -89,9 +95,22 @@ PROBE = """
   const seen = () => {
     const count = document.getElementById("scan-count");
     const n = count && /\\d+/.exec(count.textContent);
-    if (n && !(n[0] in window.__scan.count)) window.__scan.count[n[0]] = performance.now();
+    if (n && !(n[0] in window.__scan.count)) {
+      window.__scan.count[n[0]] = performance.now();
+      const waiter = window.__scan.waiters[n[0]];
+      if (waiter) waiter();
+      // The frame that shows it: style and layout done, about to paint.
+      requestAnimationFrame(() => { window.__scan.frame[n[0]] = performance.now(); });
+    }
   };
   new MutationObserver(seen).observe(document, {subtree: true, childList: true, characterData: true});
+  // Each scan's request: when it left (after the ones before it) and when its answer was in.
+  window.__scan.requests = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (e.name.includes("/scan/")) window.__scan.requests.push([e.startTime, e.requestStart, e.responseStart, e.responseEnd]);
+    }
+  }).observe({type: "resource", buffered: true});
 })();
 """
 
@@ -431,6 +450,29 @@ def probe_results(page, scans: int, first: int) -> tuple[list[float], float]:
     counts = {int(k): v for k, v in data["count"].items()}
     assert len(enters) == scans, (len(enters), scans)
     latencies = [counts[first + n] - enters[n - 1] for n in range(1, scans + 1)]
+    requests = sorted(data.get("requests") or [])
+    if len(requests) == scans:
+        # Where each scan's time went: waiting in the page's queue (Enter → its request
+        # leaves), the request (leaves → answer in: network and server), the page (answer
+        # in → count shown: htmx's swap).
+        parts = {
+            "queued": [r[0] - enters[n] for n, r in enumerate(requests)],
+            "request": [r[3] - r[0] for r in requests],
+            "server (request sent to first byte)": [r[2] - r[1] for r in requests],
+            "swap": [counts[first + n + 1] - r[3] for n, r in enumerate(requests)],
+        }
+        frames = {int(k): v for k, v in (data.get("frame") or {}).items()}
+        shown = [n for n in range(1, scans + 1) if first + n in frames]
+        if shown:
+            parts["count changed → next frame"] = [
+                frames[first + n] - counts[first + n] for n in shown
+            ]
+            parts["Enter → next frame showing the count"] = [
+                frames[first + n] - enters[n - 1] for n in shown
+            ]
+        for name, values in parts.items():
+            print(f"#   {name}: p50 {statistics.median(values):.1f} ms, "
+                  f"p95 {p95(values):.1f} ms")  # fmt: skip
     return latencies, (counts[first + scans] - enters[0]) / 1000
 
 
@@ -461,9 +503,7 @@ def scan_in_place(
         started = time.perf_counter()
         page.keyboard.press("Enter")
         if mode == "waiting":
-            page.wait_for_function(
-                "(n) => (window.__scan.count[n] !== undefined)", arg=str(first + n), polling=1
-            )
+            page.evaluate("(n) => window.__scan.wait(n)", str(first + n))
             python_latencies.append((time.perf_counter() - started) * 1000)
     page.wait_for_function(
         "(n) => (window.__scan.count[n] !== undefined)", arg=str(first + scans), timeout=120_000

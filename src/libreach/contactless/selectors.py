@@ -120,6 +120,7 @@ _PICK_COLUMNS = {
     "level": "level",
     "barcode": "item__barcode",
     "title": "record__title",
+    "language": "record__language",  # the title's `lang` (a French title is not English)
     "location": "item__location",
     "queue_number": "request__queue_number",
     "mode": "request__mode",

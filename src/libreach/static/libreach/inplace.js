@@ -46,9 +46,12 @@
     if (!result) return;
     var ok = result.getAttribute("data-scan-result") === "ok";
     beep(ok);
+    /* Restart the flash on the next frame rather than forcing a layout now: the answer is
+       on screen a frame sooner, and the next scan waits for nothing. */
     target.classList.remove("scan-flash--ok", "scan-flash--error");
-    void target.offsetWidth; /* restart the animation */
-    target.classList.add(ok ? "scan-flash--ok" : "scan-flash--error");
+    requestAnimationFrame(function () {
+      target.classList.add(ok ? "scan-flash--ok" : "scan-flash--error");
+    });
   }
 
   function failure(target) {
@@ -91,7 +94,7 @@
         })
         .then(function () {
           form.removeAttribute("aria-busy");
-          if (box && document.activeElement === document.body) box.focus();
+          if (box && focusLost()) box.focus();
           form.dispatchEvent(new CustomEvent("libreach:scanned", { bubbles: true }));
         });
     });
@@ -153,21 +156,34 @@
     focusedBefore = document.activeElement;
     neighbours = rowsAround(focusedBefore);
   });
-  document.addEventListener("htmx:afterSettle", function (event) {
+  function focusLost() {
     var active = document.activeElement;
-    if (focusedBefore && focusedBefore !== document.body && active === document.body) {
-      var target = event.detail.target;
+    /* Body, or the removed element itself until the browser's focus fixup has run. */
+    return !active || active === document.body || !active.isConnected;
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    cue(target);
+    var used = focusedBefore;
+    if (!used || used === document.body) return;
+    /* Decided once all of this answer's parts have settled (htmx fires afterSettle for the
+       target and for each out-of-band part), and once the browser has let go of a removed
+       element's focus. */
+    focusedBefore = null;
+    var rows = neighbours;
+    neighbours = [];
+    setTimeout(function () {
+      if (!focusLost()) return;
       /* The answer's own choice first, then the row that took the used one's place. */
-      var next = (target && target.querySelector && target.querySelector("[data-focus-after]")) ||
-        (!focusedBefore.isConnected && inNeighbour(focusedBefore)) ||
-        document.querySelector("[data-focus-after]") || target;
+      neighbours = rows;
+      var next = document.querySelector("[data-focus-after]") ||
+        (!used.isConnected && inNeighbour(used)) || (target && target.isConnected && target);
+      neighbours = [];
       if (next && next.isConnected) {
-        if (!next.matches("a, button, input, select, textarea, [tabindex]")) next.setAttribute("tabindex", "-1");
+        if (!next.matches(FOCUSABLE)) next.setAttribute("tabindex", "-1");
         next.focus();
       }
-    }
-    focusedBefore = null;
-    neighbours = [];
-    cue(event.detail.target);
+    }, 0);
   });
 })();
