@@ -228,9 +228,10 @@ def application(environ, start_response):
     global _application
     if _application is None:
         from django.contrib.staticfiles.handlers import StaticFilesHandler
-        from django.core.wsgi import get_wsgi_application
 
-        _application = StaticFilesHandler(get_wsgi_application())
+        from libreach.wsgi import application as libreach_application
+
+        _application = StaticFilesHandler(libreach_application)
     return _application(environ, start_response)
 
 

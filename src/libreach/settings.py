@@ -178,7 +178,14 @@ def _database() -> dict:
     if not url:
         LIBREACH_HOME.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{LIBREACH_HOME / 'libreach.sqlite3'}"
-    db = dj_database_url.parse(url, conn_max_age=0)
+    # A web thread keeps its connection between requests (checked before reuse): opening
+    # one costs a request several milliseconds (SQLite reads the whole schema again,
+    # PostgreSQL authenticates). 0 closes it after every request.
+    db = dj_database_url.parse(
+        url,
+        conn_max_age=int(os.environ.get("LIBREACH_DB_CONN_MAX_AGE", "600")),
+        conn_health_checks=True,
+    )
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # Django's backend with fair turns for the writers of one process (see there).
         db["ENGINE"] = "libreach.db.sqlite"

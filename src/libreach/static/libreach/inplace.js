@@ -15,7 +15,8 @@
 (function () {
   "use strict";
 
-  var queue = Promise.resolve();
+  var requests = Promise.resolve(); /* the last scan's answer arrived */
+  var shown = Promise.resolve(); /* the last scan's answer is on screen */
   var audio = null;
 
   function beep(ok) {
@@ -71,23 +72,32 @@
     var data = new FormData(form);
     data.set("scan", code);
     form.setAttribute("aria-busy", "true");
-    queue = queue.then(function () {
+    /* Scans reach the server one after another, in the order they were made (the count
+       and a double scan depend on it): the next leaves once this one's answer is in, not
+       once it is on screen, so that the page drawing one answer and the server working
+       on the next overlap when scans come faster than answers. */
+    var answer = requests.then(function () {
       return fetch(form.action, {
         method: "POST",
         body: data,
         credentials: "same-origin",
         headers: { "HX-Request": "true", "HX-Current-URL": location.href },
-      })
-        .then(function (response) {
-          if (response.status >= 500) throw new Error(String(response.status));
-          if (response.redirected) {
-            location.href = response.url; /* signed out, say: a scan never redirects */
+      }).then(function (response) {
+        if (response.status >= 500) throw new Error(String(response.status));
+        if (response.redirected) return { redirect: response.url };
+        return response.text().then(function (html) { return { html: html }; });
+      });
+    });
+    requests = answer.catch(function () {});
+    shown = shown.then(function () {
+      return answer
+        .then(function (got) {
+          if (got.redirect) {
+            location.href = got.redirect; /* signed out, say: a scan never redirects */
             return;
           }
-          return response.text().then(function (html) {
-            window.htmx.swap(target, html, { swapStyle: "innerHTML" });
-            cue(target);
-          });
+          window.htmx.swap(target, got.html, { swapStyle: "innerHTML" });
+          cue(target);
         })
         .catch(function () {
           failure(target);
@@ -98,7 +108,7 @@
           form.dispatchEvent(new CustomEvent("libreach:scanned", { bubbles: true }));
         });
     });
-    return queue;
+    return shown;
   }
 
   window.libreachScan = send;
