@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "libreach.catalog",
     "libreach.circulation",
     "libreach.contactless",
+    "libreach.docdelivery",
     "libreach.site",  # above the apps: the demo, the desk home
 ]
 
