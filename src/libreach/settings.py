@@ -1,6 +1,8 @@
 """Settings, read from the environment.
 
 DATABASE_URL          database (default: SQLite in $LIBREACH_HOME, WAL mode)
+LIBREACH_DB_CONN_MAX_AGE  seconds a web thread keeps its database connection (default
+                      600; 0 closes it after every request)
 LIBREACH_HOME         data directory (default ./libreach-data)
 LIBREACH_SECRET_KEY   secret key (default: generated once and kept in $LIBREACH_HOME)
 LIBREACH_SECRET_KEY_FALLBACKS  comma-separated former secret keys, still accepted
