@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from libreach.consortium.models import (
@@ -98,6 +99,46 @@ def next_open_day(library: Library, day: dt.date, *, horizon_days: int = 400) ->
         if calendar.is_open(candidate):
             return candidate
     return day
+
+
+# Mondays to Fridays: the working week of a library that has entered no hours.
+WORKING_WEEK = frozenset(range(5))
+
+
+def add_working_days(library: Library, start: dt.datetime, days: int) -> dt.datetime:
+    """The moment `days` open days of `library` after `start`, at the same time of day, in
+    the site time zone (a lender's response window, counted on its own calendar).
+
+    A start on a closed day counts from the next open day: a request sent on Saturday
+    with one working day to answer is due on Tuesday at that time when Monday is open.
+    Closures and calendar exceptions count as for loans (`OpeningCalendar`). A library
+    that has entered no opening hours counts every weekday, Monday to Friday, as open
+    (its exceptions and closures still count). Past about a year of closed days the
+    remaining days are counted Monday to Friday, rather than never falling due.
+    """
+    if days < 0:
+        raise ValueError("days must not be negative")
+    zone = timezone.get_default_timezone()
+    local = timezone.localtime(start, zone) if timezone.is_aware(start) else start
+    horizon = 400 + 7 * days
+    first_day = local.date()
+    calendar = OpeningCalendar(library, first_day, first_day + dt.timedelta(days=horizon))
+    if not calendar.open_weekdays:
+        calendar.open_weekdays = set(WORKING_WEEK)
+
+    def is_open(day: dt.date) -> bool:
+        if day > calendar.end:
+            return day.weekday() in WORKING_WEEK
+        return calendar.is_open(day)
+
+    day = first_day
+    while not is_open(day) and day <= calendar.end:
+        day += dt.timedelta(days=1)
+    for _counted in range(days):
+        day += dt.timedelta(days=1)
+        while not is_open(day):
+            day += dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, local.time().replace(tzinfo=None)), zone)
 
 
 def all_libraries() -> QuerySet[Library]:
