@@ -19,6 +19,7 @@ from libreach.circulation.api import router as circulation_router
 from libreach.consortium.api import router as consortium_router
 from libreach.contactless.api import router as contactless_router
 from libreach.core.errors import DomainError, TooManyRequests
+from libreach.docdelivery.api import router as docdelivery_router
 
 
 class LibreachAPI(NinjaAPI):
@@ -221,3 +222,4 @@ api.add_router("", consortium_router)
 api.add_router("", catalog_router)
 api.add_router("", contactless_router)
 api.add_router("", circulation_router)
+api.add_router("", docdelivery_router)

@@ -64,6 +64,14 @@ class Conflict(DomainError):
     default_detail = _("This conflicts with the current state.")
 
 
+class Gone(DomainError):
+    """Was there and is no more: an expired link, downloads used up."""
+
+    status = 410
+    code = "gone"
+    default_detail = _("This is no longer available.")
+
+
 class RuleViolation(DomainError):
     status = 422
     code = "invalid"
