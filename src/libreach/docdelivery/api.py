@@ -7,13 +7,16 @@ from decimal import Decimal
 from typing import Literal
 
 from django.http import FileResponse
-from ninja import Field, File, Router, Schema, Status
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from libreach.accounts.policies import require_consortium_admin, require_staff
 from libreach.consortium.selectors import library_by_code
 from libreach.core import lengths
+from libreach.core.errors import RuleViolation
 from libreach.core.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut
-from libreach.docdelivery import selectors, services
+from libreach.docdelivery import selectors, services, stats
 from libreach.docdelivery.models import DocRequest
 
 router = Router(tags=["document delivery"])
@@ -323,3 +326,40 @@ def supply(request, request_id: int, file: File[UploadedFile]):
 def download(request, request_id: int):
     path, name = services.open_file(request_id=request_id, by=request.auth)
     return FileResponse(path.open("rb"), content_type="application/pdf", filename=name)
+
+
+class StatsParams(Schema):
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    by_month: bool = Field(False, description="Also each calendar month's figures.")
+
+
+def _period(params: StatsParams) -> None:
+    if params.to < params.from_:
+        raise RuleViolation(_("'to' is before 'from'."), code="invalid_range")
+
+
+@router.get(
+    "/libraries/{lib}/stats/docdelivery",
+    response={200: dict, **READ_ERRORS},
+    summary="Document delivery figures of a library, as borrower and as lender",
+)
+def library_stats(request, lib: str, params: Query[StatsParams]):
+    library = library_by_code(lib)
+    require_staff(request.auth, library)
+    _period(params)
+    figures = stats.library_figures(library, start=params.from_, end=params.to)
+    if params.by_month:
+        figures["months"] = stats.monthly(library, start=params.from_, end=params.to)
+    return figures
+
+
+@router.get(
+    "/stats/docdelivery",
+    response={200: dict, **READ_ERRORS},
+    summary="Document delivery figures across the consortium, with each member's",
+)
+def consortium_stats(request, params: Query[StatsParams]):
+    require_consortium_admin(request.auth)
+    _period(params)
+    return stats.consortium_figures(start=params.from_, end=params.to)

@@ -180,3 +180,43 @@ def test_reject_and_satisfy_locally(api_as, members):
 
 def test_a_request_that_does_not_exist_is_404(api_as, members):
     _error(api_as("staff").get(f"{URL}/999999"), 404, "request_not_found")
+
+
+def test_the_statistics_route(api_as, members, file_store):
+    request_id = _approved(api_as, members)
+    _lender(members).post(f"{URL}/{request_id}/unfilled", {"reason": "NotHeld"})
+    _create(api_as, doi="", article_title="Other", pages="1-2")
+    stats_url = "/api/v1/libraries/PKU/stats/docdelivery"
+    body = api_as("staff").get(stats_url, {"from": "2026-03-01", "to": "2026-03-31"}).json()
+    assert body["received"] == 2 and body["satisfied"] == 0
+    assert {"fill_rate", "unfilled_by_reason", "median_hours_to_delivery", "as_lender"} <= set(body)
+    thu = _lender(members).get(
+        "/api/v1/libraries/THU/stats/docdelivery", {"from": "2026-03-01", "to": "2026-03-31"}
+    )
+    assert thu.json()["as_lender"]["unfilled_by_reason"] == {"NotHeld": 1}
+    _error(
+        api_as("reader").get(stats_url, {"from": "2026-03-01", "to": "2026-03-31"}),
+        403,
+        "forbidden",
+    )
+    _error(
+        api_as("other_staff").get(stats_url, {"from": "2026-03-01", "to": "2026-03-31"}),
+        403,
+        "forbidden",
+    )
+    _error(
+        api_as("staff").get(stats_url, {"from": "2026-03-31", "to": "2026-03-01"}),
+        422,
+        "invalid_range",
+    )
+    everyone = api_as("consortium_admin").get(
+        "/api/v1/stats/docdelivery", {"from": "2026-03-01", "to": "2026-03-31"}
+    )
+    assert everyone.status_code == 200
+    _error(
+        api_as("staff").get(
+            "/api/v1/stats/docdelivery", {"from": "2026-03-01", "to": "2026-03-31"}
+        ),
+        403,
+        "forbidden",
+    )
