@@ -121,7 +121,19 @@ class DocRequest(models.Model):
     """A reader's request, held by the reader's library (ISO 18626's requesting agency)."""
 
     library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="doc_requests")
-    reader = models.ForeignKey(ReaderProfile, on_delete=models.PROTECT, related_name="doc_requests")
+    # None for a request another member's own system sent over ISO 18626: its reader is
+    # that member's, known here only by `patron_ref`.
+    reader = models.ForeignKey(
+        ReaderProfile,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="doc_requests",
+    )
+    # The requesting agency's own request id (requestingAgencyRequestId) when it came over
+    # ISO 18626; requests made here are known to peers as "<library code>-<id>".
+    external_id = models.CharField(max_length=255, blank=True)
+    patron_ref = models.CharField(_("patron reference"), max_length=255, blank=True)
     type = models.CharField(_("type"), max_length=10, choices=RequestType.choices)
     # The citation. `title` is the journal's or the book's; article_title the article's
     # or the chapter's.
@@ -159,6 +171,13 @@ class DocRequest(models.Model):
             models.Index(fields=["library", "status"], name="docreq_library_status"),
             models.Index(fields=["lender", "status"], name="docreq_lender_status"),
             models.Index(fields=["reader", "citation_key"], name="docreq_reader_citation"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["library", "external_id"],
+                condition=~Q(external_id=""),
+                name="docreq_external_id_once",
+            )
         ]
         verbose_name = _("document delivery request")
         verbose_name_plural = _("document delivery requests")

@@ -26,7 +26,7 @@ def roles_for(user: Actor, request: DocRequest) -> frozenset[str]:
     if not is_signed_in(user):
         raise NotAuthenticated()
     roles = set()
-    if request.reader.user_id == user.pk:
+    if request.reader is not None and request.reader.user_id == user.pk:
         roles.add(READER)
     if is_staff_of(user, request.library):
         roles.add(STAFF)
