@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from libreach.catalog import services
-from libreach.catalog.models import Item, Record
+from libreach.catalog.models import Item, JournalHolding, Record
 
 
 class ItemInline(admin.TabularInline):
@@ -36,3 +36,19 @@ class ItemAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         services.refresh_derived_fields(obj.record)
+
+
+@admin.register(JournalHolding)
+class JournalHoldingAdmin(admin.ModelAdmin):
+    """Read-only: holdings come in through catalog.services.add_journal_holdings."""
+
+    list_display = ["title", "issn", "eissn", "first_year", "last_year", "library"]
+    list_filter = ["library"]
+    search_fields = ["title", "issn", "eissn"]
+    list_select_related = ["library"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

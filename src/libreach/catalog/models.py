@@ -112,3 +112,43 @@ class Item(models.Model):
     @property
     def effective_call_number(self) -> str:
         return self.call_number or self.record.call_number
+
+
+class JournalHolding(models.Model):
+    """A journal a member holds (print or licensed), for document delivery of its articles.
+
+    Journals are not in the book catalogue: a member holds an article when the ISSN (print
+    or electronic) matches and the year falls within the coverage. `title_key` is the
+    title as compared (catalog.titles.title_key), for citations that carry no ISSN.
+    """
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="journal_holdings")
+    issn = models.CharField(_("ISSN"), max_length=9, blank=True, help_text="NNNN-NNNN")
+    eissn = models.CharField(_("electronic ISSN"), max_length=9, blank=True)
+    title = models.CharField(_("title"), max_length=500)
+    title_key = models.CharField(max_length=500, editable=False)
+    # Blank first year: from the first issue; blank last year: still received.
+    first_year = models.PositiveSmallIntegerField(_("first year held"), null=True, blank=True)
+    last_year = models.PositiveSmallIntegerField(_("last year held"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["library", "title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_year__isnull=True)
+                | Q(last_year__isnull=True)
+                | Q(first_year__lte=models.F("last_year")),
+                name="journal_holding_years_in_order",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["issn"], name="journal_holding_issn"),
+            models.Index(fields=["eissn"], name="journal_holding_eissn"),
+            models.Index(fields=["title_key"], name="journal_holding_title"),
+        ]
+        verbose_name = _("journal holding")
+        verbose_name_plural = _("journal holdings")
+
+    def __str__(self) -> str:
+        return f"{self.issn or self.eissn} {self.title[:60]}"

@@ -1,15 +1,19 @@
 """Writes to the catalogue. Every write keeps the search columns current."""
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
+from stdnum import issn
+from stdnum.exceptions import ValidationError
 
 from libreach.catalog.callnumbers import shelving_key
 from libreach.catalog.isbn import isbn_forms, normalize_isbn
-from libreach.catalog.models import Item, MarcFormat, Record
+from libreach.catalog.models import Item, JournalHolding, MarcFormat, Record
 from libreach.catalog.policies import SYSTEM, Actor, require_can_catalogue
+from libreach.catalog.titles import title_key
 from libreach.consortium.models import Library
 from libreach.core import normalise
 from libreach.core.errors import Conflict, RuleViolation
@@ -153,3 +157,87 @@ def create_record(
     except IntegrityError as exc:  # a parallel request took a barcode
         raise Conflict(_("A barcode was taken meanwhile."), code="barcode_taken") from exc
     return record
+
+
+# --- journal holdings (document delivery of articles) -------------------------------------
+
+_ISSN_SHAPE = re.compile(r"^\s*(\d{4})\s*[-‐‑–—]?\s*(\d{3}[\dXx])\s*$")
+
+
+def _issn(raw: object, row: int) -> str:
+    """NNNN-NNNN with a right check digit; blank stays blank; anything else is refused."""
+    text = str(raw or "").strip()
+    if not text:
+        return ""
+    match = _ISSN_SHAPE.match(text)
+    try:
+        if not match:
+            raise ValidationError
+        return issn.format(issn.validate(match.group(1) + match.group(2)))
+    except ValidationError:
+        raise RuleViolation(
+            _("Row %(row)d: %(issn)s is not a valid ISSN."), code="invalid_issn",
+            row=row, issn=repr(text),
+        ) from None  # fmt: skip
+
+
+def _year(raw: object, row: int) -> int | None:
+    text = str(raw if raw is not None else "").strip()
+    if not text:
+        return None
+    if not (text.isdigit() and 1500 <= int(text) <= 2200):
+        raise RuleViolation(
+            _("Row %(row)d: %(year)s is not a year."), code="invalid_year", row=row,
+            year=repr(text),
+        )  # fmt: skip
+    return int(text)
+
+
+@transaction.atomic
+def add_journal_holdings(
+    library: Library,
+    rows: Iterable[Mapping[str, object]],
+    *,
+    replace: bool = False,
+    by: Actor = SYSTEM,
+) -> int:
+    """Add the journals `library` holds, in bulk; `replace` drops its earlier ones first.
+
+    Each row: issn and/or eissn (checked, stored NNNN-NNNN), title, first_year and
+    last_year (blank: open ended), note. A row that breaks a rule refuses the whole batch,
+    naming the row (counted from 1), and nothing is written. Returns the rows added.
+    """
+    require_can_catalogue(by, library)
+    holdings: list[JournalHolding] = []
+    for number, row in enumerate(rows, start=1):
+        title = " ".join(str(row.get("title") or "").split())
+        print_issn, e_issn = _issn(row.get("issn"), number), _issn(row.get("eissn"), number)
+        if not title:
+            raise RuleViolation(
+                _("Row %(row)d: a journal needs a title."), code="title_required", row=number
+            )
+        first, last = _year(row.get("first_year"), number), _year(row.get("last_year"), number)
+        if first is not None and last is not None and first > last:
+            raise RuleViolation(
+                _("Row %(row)d: the first year held is after the last."),
+                code="years_out_of_order", row=number,
+            )  # fmt: skip
+        note = " ".join(str(row.get("note") or "").split())
+        require_fits(JournalHolding, "title", title)
+        require_fits(JournalHolding, "note", note)
+        holdings.append(
+            JournalHolding(
+                library=library,
+                issn=print_issn,
+                eissn=e_issn,
+                title=title,
+                title_key=title_key(title)[:500],
+                first_year=first,
+                last_year=last,
+                note=note,
+            )  # fmt: skip
+        )
+    if replace:
+        JournalHolding.objects.filter(library=library).delete()
+    JournalHolding.objects.bulk_create(holdings, batch_size=1000)
+    return len(holdings)
