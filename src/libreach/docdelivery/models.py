@@ -329,3 +329,113 @@ class Iso18626Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- fees (issue 9, point 7) -------------------------------------------------------------
+
+
+class ServiceType(models.TextChoices):
+    """What a fee policy prices: a copy (an article or a chapter) or a loan (a book)."""
+
+    COPY = "copy", _("Copy (article or chapter)")
+    LOAN = "loan", _("Loan (whole book)")
+
+
+class FeeBasis(models.TextChoices):
+    PER_REQUEST = "request", _("per request")
+    PER_PAGE = "page", _("per page")
+
+
+class FeePolicy(models.Model):
+    """The consortium's price for a service, from one date to another (site time zone,
+    both days included; no end: until further notice). The policy in force on the day a
+    request is satisfied prices it (`fees.fee_for`)."""
+
+    service_type = models.CharField(_("service"), max_length=8, choices=ServiceType.choices)
+    basis = models.CharField(
+        _("charged"), max_length=8, choices=FeeBasis.choices, default=FeeBasis.PER_REQUEST
+    )
+    price = models.DecimalField(_("price"), max_digits=9, decimal_places=2)
+    # The least a copy costs, whatever its pages (BALIS: a few yuan for the service).
+    minimum = models.DecimalField(_("minimum"), max_digits=9, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["service_type", "-valid_from", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="fee_policy_price_positive"),
+            models.CheckConstraint(condition=Q(minimum__gte=0), name="fee_policy_minimum_positive"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__lte=models.F("valid_to")),
+                name="fee_policy_dates_in_order",
+            ),
+        ]
+        verbose_name = _("fee policy")
+        verbose_name_plural = _("fee policies")
+
+    def __str__(self) -> str:
+        return f"{self.service_type} {self.price} {self.currency}/{self.basis} {self.valid_from}"
+
+
+class FreePeriod(models.Model):
+    """Days on which the consortium bears the fee of every request satisfied (the 2020
+    closure: document delivery free to readers), for one service or, blank, for all."""
+
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    service_type = models.CharField(
+        _("service"), max_length=8, choices=ServiceType.choices, blank=True
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-start", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lte=models.F("end")), name="free_period_dates_in_order"
+            )
+        ]
+        verbose_name = _("free period")
+        verbose_name_plural = _("free periods")
+
+    def __str__(self) -> str:
+        return f"{self.start}–{self.end} {self.note}".strip()
+
+
+class FeeCharge(models.Model):
+    """The fee of one satisfied request, fixed when it was satisfied: what the reader
+    would pay, and who bears it: the reader, or the consortium's subsidy in a free period.
+    `library` is the reader's member (the borrower), `lender` the member that supplied."""
+
+    class PaidBy(models.TextChoices):
+        READER = "reader", _("the reader")
+        CONSORTIUM = "consortium", _("the consortium (subsidy)")
+
+    request = models.OneToOneField(DocRequest, on_delete=models.CASCADE, related_name="charge")
+    library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+")
+    lender = models.ForeignKey(
+        Library, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    service_type = models.CharField(max_length=8, choices=ServiceType.choices)
+    policy = models.ForeignKey(FeePolicy, on_delete=models.PROTECT, null=True, blank=True)
+    free_period = models.ForeignKey(FreePeriod, on_delete=models.PROTECT, null=True, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    currency = models.CharField(max_length=3, default="CNY")
+    paid_by = models.CharField(max_length=12, choices=PaidBy.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["at", "library"], name="fee_charge_at_library")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="fee_charge_amount_positive")
+        ]
+        verbose_name = _("fee charge")
+        verbose_name_plural = _("fee charges")
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.amount} {self.currency} ({self.paid_by})"
