@@ -58,6 +58,43 @@ REQUEST_TYPES = ("New", "Retry", "Reminder")
 MESSAGE_STATUSES = ("OK", "ERROR")
 YES_NO = ("Y", "N")
 
+# The standard's code lists for messageInfo/reasonUnfilled and reasonRetry (the schema types
+# them as open schemeValuePairs); models.ReasonUnfilled and ReasonRetry hold the same codes.
+REASONS_UNFILLED = (
+    "NotHeld",
+    "NotOnShelf",
+    "InUseOnLoan",
+    "InProcess",
+    "NonCirculating",
+    "NotAvailableForILL",
+    "PoorCondition",
+    "Lost",
+    "OnOrder",
+    "Vol/IssueNotYetAvailable",
+    "AtBindery",
+    "Lacking",
+    "NotOnOrder",
+    "Other",
+)
+REASONS_RETRY = (
+    "AtBindery",
+    "CostExceedsMaxCost",
+    "LoanCondition",
+    "MustBeCheckedOutOnly",
+    "NotCurrentAvailableForILL",
+    "NotFoundAsCited",
+    "OnLoan",
+    "OnOrder",
+    "ReqDelDateNotPossible",
+    "ReqDelMethodNotSupp",
+    "ReqEditionNotPossible",
+    "ReqFormatNotPossible",
+    "ReqPayMethNotSupported",
+    "ReqSpecialNotSupported",
+    "InProcess",
+    "Lost",
+)
+
 # What the platform handles by default; parse() answers anything else with
 # UnsupportedActionType / UnsupportedReasonForMessageType (a caller may pass its own sets).
 # Renew and ShippedForward have no place in the state machine (DESIGN.md), nor RenewResponse.

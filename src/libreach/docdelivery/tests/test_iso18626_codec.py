@@ -158,6 +158,12 @@ def test_the_schema_ships_inside_the_package_and_loads_once():
     assert "supplierUniqueRecordId" in schema.declared_elements()
 
 
+def test_the_models_reason_codes_are_the_standards():
+    # NoAnswer is ours (a lender's window ran out) and never goes on the wire.
+    assert set(ReasonUnfilled.values) - {"NoAnswer"} == set(messages.REASONS_UNFILLED)
+    assert set(ReasonRetry.values) == set(messages.REASONS_RETRY)
+
+
 def test_the_models_reason_codes_fit_in_a_message():
     # The models keep the standard's codes as sent; each one builds into a valid message.
     for code in ReasonUnfilled.values:
