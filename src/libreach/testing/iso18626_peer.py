@@ -16,7 +16,9 @@ both roles:
   platform sends back to `peer.url` are confirmed and recorded.
 
 Every message sent or received, and every confirmation, is recorded in `peer.exchanges`
-with its XSD validation errors: a test asserts `peer.invalid() == []`. The peer builds its
+with its XSD validation errors: a test asserts `peer.invalid() == []`. A message received
+twice (same `dedup_key`) gets the first confirmation again and changes nothing; to see the
+platform do the same, `peer.send(peer.sent(kind)[i])` posts a sent message again, unchanged. The peer builds its
 own messages with the codec, which refuses to build anything invalid. Only the standard
 library and the codec (lxml): no Django, no database.
 """
@@ -50,6 +52,7 @@ from libreach.docdelivery.iso18626 import (
     SupplyingAgencyMessage,
     build,
     confirmation_for,
+    dedup_key,
     kind_of,
     parse,
     parse_confirmation,
@@ -143,6 +146,7 @@ class Exchange:
     answer_errors: list[str] = field(default_factory=list)
     message: Message | None = None
     confirmation: Confirmation | None = None
+    retransmission: bool = False  # received again: answered as before, nothing done
 
     @property
     def valid(self) -> bool:
@@ -171,6 +175,7 @@ class Transaction:
     pending: list[Step]
     status: str = "RequestReceived"
     retry_then: str = ""
+    answers: int = 0  # answers to the platform's actions, queued before the scenario's rest
 
 
 def choose_scenario(request: Request, agency: AgencyId, default: str = DEFAULT_SCENARIO) -> str:
@@ -240,6 +245,7 @@ class Iso18626Peer:
         self._changed = threading.Condition(self._lock)
         self._last_stamp: datetime | None = None
         self._ids = itertools.count(1)
+        self._answered: dict[str, bytes] = {}  # dedup_key -> the confirmation given
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
@@ -448,6 +454,9 @@ class Iso18626Peer:
                     if not tx.pending:
                         break
                     step = tx.pending.pop(0)
+                    tx.answers = max(0, tx.answers - 1)
+                    if step.reason == "StatusRequestResponse":  # the status when answered
+                        step = replace(step, status=tx.status)
                     tx.status = step.status
                     message = self._supplying(tx, step)
                 results.append(self.send(message))
@@ -510,13 +519,33 @@ class Iso18626Peer:
             status, answer, kind = exc.http_status, confirmation_for(exc, now=self.now()), exc.kind
         else:
             kind = kind_of(message)
+            assert not isinstance(message, Confirmation)
+            key = dedup_key(message)
+            with self._lock:
+                seen = self._answered.get(key)
+            if seen is not None:
+                self._record(
+                    Exchange(
+                        "received",
+                        kind,
+                        body,
+                        validation_errors(body),
+                        200,
+                        seen,
+                        message=message,
+                        retransmission=True,
+                    )  # fmt: skip
+                )
+                return 200, seen, None
             if isinstance(message, Request):
                 status, answer, after = self._on_request(message)
             elif isinstance(message, RequestingAgencyMessage):
                 status, answer, after = self._on_action(message)
             else:
-                assert isinstance(message, SupplyingAgencyMessage)
                 status, answer = self._on_supplying(message)
+            if status == 200:
+                with self._lock:
+                    self._answered[key] = answer
         self._record(
             Exchange(
                 direction="received",
@@ -578,19 +607,22 @@ class Iso18626Peer:
             if message.action == "Cancel":
                 shipped = tx.status in ("Loaned", "Overdue", "Recalled", "CopyCompleted")
                 tx.pending.clear()
+                tx.answers = 0
                 if shipped:
                     answer = Step(tx.status, "CancelResponse", answer_yes_no="N", note="Shipped")
                 else:
                     answer = Step("Cancelled", "CancelResponse", answer_yes_no="Y")
             elif message.action == "ShippedReturn":
                 tx.pending.clear()
+                tx.answers = 0
                 answer = Step("LoanCompleted")
             elif message.action == "StatusRequest":
                 answer = Step(tx.status, "StatusRequestResponse")
             elif message.action == "Renew":
                 answer = Step("Loaned", "RenewResponse", answer_yes_no="Y")
             if answer is not None:
-                tx.pending.insert(0, answer)
+                tx.pending.insert(tx.answers, answer)  # after earlier answers, in order
+                tx.answers += 1
         after = None
         if answer is not None and self.autoplay:
             after = functools.partial(self._play_later, h.requesting_agency_request_id)

@@ -453,3 +453,56 @@ def test_the_peer_records_a_platform_that_is_down_or_answers_badly():
         result = peer.request(PLATFORM, "X-2")  # the receiver is gone: connection refused
         assert result.http_status is None
         assert result.error
+
+
+def test_the_lender_answers_a_status_request_and_a_renewal(platform):
+    with Iso18626Peer(platform.url, agency=LENDER, autoplay=False) as lender:
+        request = platform_request("WILLSUPPLY_LOANED_OVERDUE", service_type="Loan")
+        _send(lender, request)
+        lender.play()
+        renew = action(request, "Renew")
+        assert _send(lender, renew).action == "Renew"
+        assert _send(lender, action(request, "StatusRequest")).ok
+        lender.play()
+        *_, renewed, status = lender.sent(SAM)
+        assert (renewed.reason_for_message, renewed.status) == ("RenewResponse", "Loaned")
+        assert renewed.answer_yes_no == "Y"
+        assert renewed.due_date is not None
+        assert (status.reason_for_message, status.status) == ("StatusRequestResponse", "Loaned")
+        # The platform does not renew: it refuses the RenewResponse as the standard says.
+        refused = [e.confirmation for e in lender.exchanges if e.message == renewed]
+        assert refused[0].error.error_type == "UnsupportedReasonForMessageType"
+        assert lender.invalid() == []
+        assert platform.errors == []
+
+
+def test_a_retransmission_is_answered_alike_and_changes_nothing(platform):
+    with Iso18626Peer(platform.url, agency=LENDER, autoplay=False) as lender:
+        request = platform_request("WILLSUPPLY")
+        body = build(request)
+        first = post(lender.url, body)
+        lender.play()
+        again = post(lender.url, body)
+        assert again == first
+        assert lender.play() == []  # the scenario is not played twice
+        assert [e.retransmission for e in lender.exchanges if e.direction == "received"] == [
+            False,
+            True,
+        ]
+        cancel = build(action(request, "Cancel"))
+        assert post(lender.url, cancel) == post(lender.url, cancel)
+        lender.play()
+        assert lender.statuses_sent(request.header.requesting_agency_request_id) == [
+            "WillSupply",
+            "Cancelled",
+        ]
+
+
+def test_the_peer_retransmits_a_message_unchanged(platform):
+    with Iso18626Peer(platform.url, agency=LENDER) as peer:
+        peer.request(PLATFORM, "R-9")
+        (sent,) = peer.sent("request")
+        peer.send(sent)
+        first, second = (e.body for e in peer.exchanges)
+        assert first == second
+        assert len(platform.wait(2, kind="request")) == 2
