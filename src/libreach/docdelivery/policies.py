@@ -13,9 +13,23 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from libreach.accounts.policies import Actor, is_signed_in, is_staff_of, is_system
+from libreach.consortium.models import Library
 from libreach.core.errors import NotAuthenticated, NotFound, PermissionDenied
 from libreach.docdelivery.models import DocRequest
 from libreach.docdelivery.transitions import LENDER, READER, STAFF, SYSTEM
+
+
+class PeerAgency:
+    """A member's own system speaking ISO 18626: the lender of the requests it holds, and
+    the requesting library (its staff's part) of the requests it sent."""
+
+    is_authenticated = False
+
+    def __init__(self, library: Library):
+        self.library = library
+
+    def __repr__(self) -> str:
+        return f"PeerAgency({self.library.code})"
 
 
 def roles_for(user: Actor, request: DocRequest) -> frozenset[str]:
@@ -23,6 +37,15 @@ def roles_for(user: Actor, request: DocRequest) -> frozenset[str]:
     NotAuthenticated)."""
     if is_system(user):
         return frozenset({SYSTEM})
+    if isinstance(user, PeerAgency):
+        peer_roles = set()
+        if request.lender_id == user.library.pk:
+            peer_roles.add(LENDER)
+        if request.library_id == user.library.pk and request.reader_id is None:
+            peer_roles.add(STAFF)
+        if not peer_roles:
+            raise NotFound(_("No such document delivery request."), code="request_not_found")
+        return frozenset(peer_roles)
     if not is_signed_in(user):
         raise NotAuthenticated()
     roles = set()

@@ -33,7 +33,7 @@ from libreach.core.errors import (
     RuleViolation,
 )
 from libreach.core.lengths import require_fits
-from libreach.docdelivery import citations
+from libreach.docdelivery import citations, lenders, outbox
 from libreach.docdelivery.models import (
     OPEN_STATES,
     DocDeliverySettings,
@@ -46,7 +46,7 @@ from libreach.docdelivery.models import (
     RotaStatus,
     SuppliedFile,
 )
-from libreach.docdelivery.policies import require, roles_for
+from libreach.docdelivery.policies import PeerAgency, require, roles_for
 from libreach.docdelivery.transitions import (
     LENDER,
     READER,
@@ -237,6 +237,7 @@ def _send_to_next(request: DocRequest, trigger: str, who: str, by: Actor, at) ->
     request.save()
     _event(request, "sent", by, at, library=entry.lender, lender=entry.lender.code,
            due=entry.due_at.isoformat())  # fmt: skip
+    outbox.queue_request(request, at)
 
 
 def approve(
@@ -256,8 +257,6 @@ def approve(
         if rota is not None:
             chosen = [(lib, None) for lib in _members_by_code(rota, request.library)]
         else:
-            from libreach.docdelivery import lenders  # TEMP until lenders.py lands
-
             candidates = lenders.rank_lenders(
                 requester_id=request.library_id,
                 type=request.type,
@@ -384,6 +383,7 @@ def will_supply(
         entry.save()
         request.save()
         _event(request, "will_supply", by, at, library=entry.lender)
+        outbox.queue_status(request, "WillSupply", at, reason="RequestResponse", note=note)
     return request
 
 
@@ -414,6 +414,9 @@ def unfilled(
         _answered(request, entry, at)
         entry.save()
         _event(request, "unfilled", by, at, library=entry.lender, reason=reason)
+        # Told before the request moves on: the message comes from this lender.
+        outbox.queue_status(request, "Unfilled", at, reason="RequestResponse",
+                            reason_unfilled=reason, note=note)  # fmt: skip
         _send_to_next(request, Trigger.NEXT_LENDER, who, by, at)
     return request
 
@@ -452,6 +455,8 @@ def retry(
         request.save()
         _event(request, "retry", by, at, library=entry.lender, reason=reason,
                cost=str(cost) if cost is not None else None)  # fmt: skip
+        outbox.queue_status(request, "RetryPossible", at, reason="RequestResponse",
+                            reason_retry=reason, cost=cost, note=note)  # fmt: skip
     return request
 
 
@@ -468,6 +473,7 @@ def accept_retry(*, request_id: int, by: Actor, at: dt.datetime | None = None) -
         _move(request, Trigger.ACCEPT_RETRY, who, at)
         request.save()
         _event(request, "retry_accepted", by, at, library=request.library)
+        outbox.queue_request(request, at, retry=True)
     return request
 
 
@@ -550,6 +556,7 @@ def supply(*, request_id: int, by: Actor, data: bytes, at: dt.datetime | None = 
             max_downloads=terms.file_downloads,
         )
         _event(request, "delivered", by, at, library=entry.lender, size=len(data))
+        outbox.queue_status(request, "CopyCompleted", at)
     return request
 
 
@@ -567,6 +574,7 @@ def ship(*, request_id: int, by: Actor, at: dt.datetime | None = None) -> DocReq
         request.save()
         _skip_waiting(request, who)
         _event(request, "shipped", by, at, library=entry.lender)
+        outbox.queue_status(request, "Loaned", at)
     return request
 
 
@@ -579,6 +587,8 @@ def _home_step(request_id: int, by: Actor, trigger: str, event: str, at) -> DocR
             request.delivered_at = at
         request.save()
         _event(request, event, by, at, library=request.library)
+        action = {Trigger.RECEIVE: "Received", Trigger.RETURN: "ShippedReturn"}[trigger]
+        outbox.queue_action(request, action, at)
     return request
 
 
@@ -599,6 +609,7 @@ def complete(*, request_id: int, by: Actor, at: dt.datetime | None = None) -> Do
         _move(request, Trigger.COMPLETE, who, at)
         request.save()
         _event(request, "completed", by, at, library=request.lender)
+        outbox.queue_status(request, "LoanCompleted", at)
     return request
 
 
@@ -617,6 +628,8 @@ def cancel(*, request_id: int, by: Actor, at: dt.datetime | None = None) -> DocR
         _skip_waiting(request, who)
         request.save()
         _event(request, "cancelled", by, at, library=request.library)
+        if who != LENDER and request.lender_id is not None:
+            outbox.queue_action(request, "Cancel", at)
     return request
 
 
@@ -682,3 +695,86 @@ def open_file(*, request_id: int, by: Actor, at: dt.datetime | None = None) -> t
                 )
             _event(request, "downloaded", by, at)
     return file_store() / supplied.path, f"libreach-{request.pk}.pdf"
+
+
+# --- members with their own system (ISO 18626; see exchange.py) ------------------------------
+
+
+def receive_external_request(
+    *,
+    requester: Library,
+    lender: Library,
+    type_: str,
+    citation: dict,
+    external_id: str,
+    patron_ref: str = "",
+    at: dt.datetime | None = None,
+) -> DocRequest:
+    """A request another member's system sent a member here (the platform as supplying
+    agency): it arrives reviewed by its library, with this lender as its one turn."""
+    at = at or timezone.now()
+    by = PeerAgency(requester)
+    fields = {name: (citation.get(name) or "").strip() for name in CITATION_FIELDS}
+    fields = {
+        name: value[: DocRequest._meta.get_field(name).max_length] for name, value in fields.items()
+    }
+    normal = citations.normalise({"type": type_, **fields})
+    fields.update({k: normal[k] for k in ("issn", "isbn", "doi", "year") if k in normal})
+    with transaction.atomic():
+        if DocRequest.objects.filter(library=requester, external_id=external_id).exists():
+            raise Conflict(
+                _("Request %(id)s of %(library)s is already here."),
+                code="duplicate_request_id",
+                id=external_id,
+                library=requester.code,
+            )
+        request = DocRequest.objects.create(
+            library=requester,
+            reader=None,
+            external_id=external_id,
+            patron_ref=patron_ref[:255],
+            type=type_,
+            citation_key=citations.citation_key({"type": type_, **normal}),
+            created_at=at,
+            updated_at=at,
+            **fields,
+        )
+        _event(request, "submitted", by, at, library=requester, via="iso18626")
+        RotaEntry.objects.create(request=request, position=1, lender=lender)
+        _send_to_next(request, Trigger.APPROVE, STAFF, by, at)
+    return request
+
+
+def supplied_elsewhere(
+    *, request_id: int, by: Actor, note: str = "", at: dt.datetime | None = None
+) -> DocRequest:
+    """An outside lender sent the copy to the reader itself (CopyCompleted): delivered,
+    with no file kept here."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        request = _lock(request_id)
+        who = require(roles_for(by, request), {LENDER}, "supply")
+        entry = _current_entry(request)
+        entry.status = entry_next(entry.status, EntryTrigger.SUPPLY, who)
+        _answered(request, entry, at)
+        entry.note = (note or "")[:500]
+        entry.save()
+        _move(request, Trigger.SUPPLY, who, at)
+        request.delivered_at = at
+        request.save()
+        _skip_waiting(request, who)
+        _event(request, "delivered", by, at, library=entry.lender, direct=True, note=note[:500])
+    return request
+
+
+def record_notice(
+    *, request_id: int, by: Actor, event: str, data: dict, at: dt.datetime | None = None
+) -> DocRequest:
+    """A message that changes no state (RequestReceived, Overdue, Recalled, a Notification)
+    kept on the request's timeline."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        request = _lock(request_id)
+        roles_for(by, request)  # only a party to the request is heard
+        _event(request, event, by, at, **data)
+    return request
