@@ -407,3 +407,14 @@ def test_only_the_members_staff_add_its_holdings(world):
     with pytest.raises(PermissionDenied):
         add_journal_holdings(world.b, [{"issn": NATURE, "title": "Nature"}], by=staff)
     assert add_journal_holdings(world.c, [{"issn": NATURE, "title": "Nature"}], by=staff) == 1
+
+
+def test_route_many_takes_each_requests_own_library_out(world):
+    from libreach.docdelivery.lenders import route_many
+
+    world.record(world.b, copies=2, isbn=HONGLOU)
+    world.record(world.c, isbn=HONGLOU)
+    citation = {"type": "book", "isbn": HONGLOU}
+    routed = route_many([(world.b.pk, citation), (world.c.pk, citation), (world.d.pk, citation)])
+    assert [codes(r) for r in routed] == [["CCC"], ["BBB"], ["BBB", "CCC"]]
+    assert routed[2] == rank_lenders(requester_id=world.d.pk, type="book", isbn=HONGLOU)
