@@ -33,6 +33,7 @@ from libreach.core.errors import (
     RuleViolation,
 )
 from libreach.core.lengths import require_fits
+from libreach.core.notify import queue_notice
 from libreach.docdelivery import citations, lenders, outbox
 from libreach.docdelivery.models import (
     OPEN_STATES,
@@ -86,6 +87,22 @@ def _event(request: DocRequest, event: str, by: Actor, at, library=None, **data)
         actor=by if isinstance(by, User) else None,
         library=library,
         data=data,
+    )
+
+
+def _tell_reader(request: DocRequest, template: str, **context) -> None:
+    """A notice to the reader who asked (none for a request from an outside system)."""
+    if request.reader is None:
+        return
+    queue_notice(
+        user=request.reader.user,
+        template=f"docdelivery_{template}",
+        context={
+            "request_id": request.pk,
+            "library": request.library.name,
+            "title": request.article_title or request.title,
+            **context,
+        },
     )
 
 
@@ -227,6 +244,7 @@ def _send_to_next(request: DocRequest, trigger: str, who: str, by: Actor, at) ->
             ).values_list("lender__code", flat=True)
         ]
         _event(request, "end_of_rota", by, at, reasons=[list(r) for r in reasons])
+        _tell_reader(request, "closed", outcome="unfilled", note="")
         return
     entry.status = entry_next(entry.status, EntryTrigger.SEND, "system")
     entry.sent_at = at
@@ -300,6 +318,7 @@ def reject(*, request_id: int, by: Actor, reason: str, at: dt.datetime | None = 
         request.reject_reason = reason
         request.save()
         _event(request, "rejected", by, at, library=request.library, reason=reason)
+        _tell_reader(request, "closed", outcome="rejected", note=reason)
     return request
 
 
@@ -318,6 +337,7 @@ def satisfy_locally(
         request.delivered_at = at
         request.save()
         _event(request, "satisfied_locally", by, at, library=request.library, note=note)
+        _tell_reader(request, "closed", outcome="satisfied_locally", note=note)
     return request
 
 
@@ -557,6 +577,14 @@ def supply(*, request_id: int, by: Actor, data: bytes, at: dt.datetime | None = 
         )
         _event(request, "delivered", by, at, library=entry.lender, size=len(data))
         outbox.queue_status(request, "CopyCompleted", at)
+        _tell_reader(
+            request,
+            "delivered",
+            until=timezone.localtime(at + dt.timedelta(days=terms.file_days)).strftime(
+                "%Y-%m-%d %H:%M"
+            ),
+            downloads=terms.file_downloads,
+        )
     return request
 
 
@@ -585,6 +613,7 @@ def _home_step(request_id: int, by: Actor, trigger: str, event: str, at) -> DocR
         _move(request, trigger, who, at)
         if trigger == Trigger.RECEIVE:
             request.delivered_at = at
+            _tell_reader(request, "received")
         request.save()
         _event(request, event, by, at, library=request.library)
         action = {Trigger.RECEIVE: "Received", Trigger.RETURN: "ShippedReturn"}[trigger]

@@ -405,3 +405,24 @@ def test_the_system_is_not_a_reader(members):
         PermissionDenied,
         lambda: services.submit(by=SYSTEM, library=members.home, type_="article", citation=ARTICLE),
     )
+
+
+# --- the reader is told ------------------------------------------------------------------------
+
+
+def test_the_reader_is_told_when_the_copy_arrives_and_when_nothing_came(
+    members, file_store, mailoutbox, django_capture_on_commit_callbacks
+):
+    reader = members.c.reader
+    reader.email = "zhangsan@example.edu.cn"
+    reader.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        request = _sent(members)
+        services.supply(request_id=request.pk, by=members.lender_staff[0], data=PDF, at=TUESDAY_10)
+    assert [m.to for m in mailoutbox] == [["zhangsan@example.edu.cn"]]
+    assert "#%d" % request.pk in mailoutbox[0].body
+    with django_capture_on_commit_callbacks(execute=True):
+        other = _submit(members, doi="", pages="1-9", article_title="Another")
+        services.approve(request_id=other.pk, by=members.c.staff, rota=[], at=TUESDAY_10)
+    assert len(mailoutbox) == 2
+    # A request from an outside system has no reader here to tell: nothing is sent.
