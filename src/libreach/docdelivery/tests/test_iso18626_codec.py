@@ -4,6 +4,7 @@ peer's message can be wrong gets the ERROR confirmation the standard asks for.
 No database: pytest-django refuses any query from these tests.
 """
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -461,3 +462,29 @@ def test_dedup_key_fits_the_column():
     assert len(key) <= 255
     other = replace(HEADER, requesting_agency_request_id="x" * 399 + "y")
     assert dedup_key(replace(ACTION, header=other)) != key
+
+
+def test_threads_validating_at_once_each_get_their_own_errors():
+    # One compiled schema serves every thread of a server; its error log must not be
+    # read by one thread while another validates.
+    sleeping = build(SUPPLYING).replace(b"<ill:status>Loaned<", b"<ill:status>Sleeping<")
+    dancing = build(ACTION).replace(b">ShippedReturn<", b">Dance<")
+    wrong: list[str] = []
+
+    def check(data: bytes, expected: str) -> None:
+        for _ in range(1500):
+            try:
+                parse(data)
+            except Iso18626Error as error:
+                if error.error_type != expected:
+                    wrong.append(error.error_type)
+
+    threads = [
+        threading.Thread(target=check, args=(sleeping, "UnrecognisedDataValue")),
+        threading.Thread(target=check, args=(dancing, "UnsupportedActionType")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
