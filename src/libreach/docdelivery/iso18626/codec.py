@@ -502,32 +502,31 @@ def parse(
     caller handles; others are UnsupportedActionType / UnsupportedReasonForMessageType.
     """
     root = _tree(data)
-    salvaged = _salvage(root)
     if root.tag != _N + schema.ROOT:
         ns = etree.QName(root.tag).namespace or "(none)"
         value = f"namespace {ns}" if _local(root.tag) == schema.ROOT else f"root {root.tag}"
-        raise Iso18626Error(BADLY_FORMED, value, **salvaged)
+        raise Iso18626Error(BADLY_FORMED, value, **_salvage(root))
     try:
         errors = schema.check(root)
     except etree.XMLSchemaValidateError as exc:  # libxml2 gave up on the document
-        raise Iso18626Error(BADLY_FORMED, str(exc), **salvaged) from None
+        raise Iso18626Error(BADLY_FORMED, str(exc), **_salvage(root)) from None
     if errors:
         error_type, error_value = _classify(errors[0])
-        raise Iso18626Error(error_type, error_value, **salvaged)
+        raise Iso18626Error(error_type, error_value, **_salvage(root))
     body = _first_child(root)
     assert body is not None  # the schema requires one
     kind = _local(body.tag)
     if kind not in accept:
-        raise Iso18626Error(BADLY_FORMED, f"{kind} not expected here", **salvaged)
+        raise Iso18626Error(BADLY_FORMED, f"{kind} not expected here", **_salvage(root))
     try:
         message = _read(kind, body)
     except (ValueError, InvalidOperation) as exc:
         # Schema-valid but beyond what Python reads (a dateTime at 24:00, year 0).
-        raise Iso18626Error(UNRECOGNISED_VALUE, str(exc), **salvaged) from None
+        raise Iso18626Error(UNRECOGNISED_VALUE, str(exc), **_salvage(root)) from None
     if isinstance(message, RequestingAgencyMessage) and message.action not in actions:
-        raise Iso18626Error(UNSUPPORTED_ACTION, message.action, **salvaged)
+        raise Iso18626Error(UNSUPPORTED_ACTION, message.action, **_salvage(root))
     if isinstance(message, SupplyingAgencyMessage) and message.reason_for_message not in reasons:
-        raise Iso18626Error(UNSUPPORTED_REASON, message.reason_for_message, **salvaged)
+        raise Iso18626Error(UNSUPPORTED_REASON, message.reason_for_message, **_salvage(root))
     if not isinstance(message, Confirmation):
         h = message.header
         for label, value in (
@@ -536,7 +535,7 @@ def parse(
             ("requestingAgencyId", h.requesting_agency.value),
         ):
             if not value:
-                raise Iso18626Error(BADLY_FORMED, f"{label} is empty", **salvaged)
+                raise Iso18626Error(BADLY_FORMED, f"{label} is empty", **_salvage(root))
     return message
 
 
