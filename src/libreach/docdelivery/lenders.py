@@ -35,6 +35,7 @@ few hundred citations of every kind).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import statistics
 from collections import defaultdict
@@ -48,8 +49,15 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from libreach.catalog.models import Item, ItemStatus, JournalHolding, Record
-from libreach.catalog.search import contains_pattern, fts5_title_all, parse_query, pg_cjk_pattern
-from libreach.catalog.selectors import PG_CJK_GRAMS, PG_FOLDED_TEXT
+from libreach.catalog.search import (
+    contains_pattern,
+    fts5_title_all,
+    fts5_title_prefix,
+    like_escape,
+    parse_query,
+    pg_cjk_pattern,
+)
+from libreach.catalog.selectors import PG_CJK_GRAMS, PG_FOLDED_TEXT, PG_FOLDED_TITLE
 from libreach.catalog.titles import title_key
 from libreach.consortium.models import Library
 from libreach.docdelivery.citations import normalise
@@ -66,6 +74,7 @@ TITLE_CHUNK = 100
 SCAN_ABOVE = 2000
 NOT_HELD = (ItemStatus.WITHDRAWN, ItemStatus.MISSING)
 PARITY = 1.0
+_ROUTING_FIELDS = ("type", "isbn", "issn", "title", "year")
 
 # Punctuation is left out of the index terms ("Language." is "Language" in the index).
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -135,21 +144,27 @@ def route_many(
     if not any(w.held for w in wanted):
         return [[] for _ in wanted]
     ratios, hours = _ratios(), _response_hours()
+    # Candidates are immutable: one per (member, copies) serves every request.
+    made: dict[tuple[int, int], tuple[tuple, Candidate]] = {}
     ranked = []
     for (requester_id, _citation), want in zip(requests, wanted, strict=True):
-        candidates = [
-            Candidate(
-                library_id=library_id,
-                code=members[library_id],
-                holdings=copies,
-                ratio=ratios.get(library_id),
-                response_hours=hours.get(library_id),
-            )
-            for library_id, copies in want.held.items()
-            if copies > 0 and library_id != requester_id
-        ]
-        candidates.sort(key=_order)
-        ranked.append(candidates)
+        keyed = []
+        for library_id, copies in want.held.items():
+            if copies <= 0 or library_id == requester_id:
+                continue
+            entry = made.get((library_id, copies))
+            if entry is None:
+                candidate = Candidate(
+                    library_id=library_id,
+                    code=members[library_id],
+                    holdings=copies,
+                    ratio=ratios.get(library_id),
+                    response_hours=hours.get(library_id),
+                )
+                entry = made[library_id, copies] = (_order(candidate), candidate)
+            keyed.append(entry)
+        keyed.sort(key=lambda entry: entry[0])
+        ranked.append([candidate for _key, candidate in keyed])
     return ranked
 
 
@@ -160,7 +175,7 @@ def _order(c: Candidate) -> tuple:
 
 
 def _wanted(citation: dict) -> _Wanted:
-    c = normalise(citation)
+    c = _normalised(tuple(citation.get(name) or "" for name in _ROUTING_FIELDS))
     return _Wanted(
         type=c["type"],
         isbn=c["isbn"],
@@ -169,6 +184,12 @@ def _wanted(citation: dict) -> _Wanted:
         words=_NOT_WORD.sub(" ", c["title"]),
         year=int(c["year"]) if c["year"] else None,
     )
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalised(fields: tuple) -> dict:
+    """normalise() of the fields routing reads; a batch asks for the same work often."""
+    return normalise(dict(zip(_ROUTING_FIELDS, fields, strict=True)))
 
 
 def _chunks(values: Iterable, size: int = CHUNK) -> Iterable[list]:
@@ -311,43 +332,49 @@ def _records_listing(isbns: set[str]) -> Iterable[tuple[int, int, str]]:
 
 def _records_by_title(wanted: list[_Wanted]) -> list[list[tuple[int, int]]]:
     """For each citation, (record id, library id) of the records with its title (and year)."""
-    results: list[list[tuple[int, int]]] = [[] for _ in wanted]
-    searchable = []
-    for index, want in enumerate(wanted):
-        parsed = parse_query(want.words)
-        if parsed and parsed.indexed_terms:
-            searchable.append((index, parsed))
-    # Records are gathered per chunk, then each citation keeps those whose title is its own.
-    for chunk in _chunks(searchable, TITLE_CHUNK):
-        rows = _title_candidates([parsed for _, parsed in chunk])
-        keyed: dict[str, list[tuple[int, int, int | None]]] = defaultdict(list)
-        for record_id, library_id, title, year in rows:
-            row = (record_id, library_id, _year(year))
-            keys = {title_key(title), title_key(_SUBTITLE.split(title, 1)[0])}
-            for key in keys:
-                keyed[key].append(row)
-        for index, _parsed in chunk:
-            want = wanted[index]
-            seen: set[int] = set()
-            for record_id, library_id, year in keyed.get(want.title, ()):
-                if want.year and year and want.year != year:
-                    continue
-                if record_id not in seen:
-                    seen.add(record_id)
-                    results[index].append((record_id, library_id))
+    parsed_titles = {}
+    for want in wanted:
+        if want.words not in parsed_titles:
+            parsed = parse_query(want.words)
+            if parsed and parsed.indexed_terms:
+                parsed_titles[want.words] = parsed
+    # The records found for all the titles, by title key (whole title and main title);
+    # each citation then keeps those whose key is its own.
+    keyed: dict[str, dict[int, tuple[int, int | None]]] = defaultdict(dict)
+    for chunk in _chunks(parsed_titles.values(), TITLE_CHUNK):
+        for record_id, library_id, title, year in _title_candidates(chunk):
+            row = (library_id, _year(year))
+            keyed[title_key(title)][record_id] = row
+            keyed[title_key(_SUBTITLE.split(title, 1)[0])][record_id] = row
+    results: list[list[tuple[int, int]]] = []
+    for want in wanted:
+        rows = keyed.get(want.title, {}) if want.words in parsed_titles else {}
+        results.append(
+            [
+                (record_id, library_id)
+                for record_id, (library_id, year) in rows.items()
+                if not (want.year and year and want.year != year)
+            ]
+        )
     return results
 
 
 def _title_candidates(parsed_titles: list) -> list[tuple[int, int, str, str]]:
-    """Records whose title contains every indexed term of one of the titles (one query)."""
+    """Records whose title contains every indexed term of one of the titles and starts
+    with its first word (one query)."""
     if connection.vendor == "sqlite":
-        match = " OR ".join(f"({fts5_title_all(p)})" for p in parsed_titles)
+        parts = []
+        for parsed in parsed_titles:
+            part = f"({fts5_title_all(parsed)})"
+            first = parse_query(parsed.text.split(" ")[0])
+            prefix = fts5_title_prefix(first) if first else None
+            parts.append(f"({part} AND ({prefix}))" if prefix else part)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT r.id, r.library_id, r.title, r.year FROM catalog_record_fts AS f"
                 " JOIN catalog_record AS r ON r.id = f.rowid"
                 " WHERE f.catalog_record_fts MATCH %s",
-                [match],
+                [" OR ".join(parts)],
             )
             return cursor.fetchall()
     conditions = Q()
@@ -356,6 +383,8 @@ def _title_candidates(parsed_titles: list) -> list[tuple[int, int, str, str]]:
             _raw(f"{PG_FOLDED_TEXT} ILIKE %s", [contains_pattern(t)]) for t in parsed.long_terms
         ]
         terms += [_raw(f"{PG_CJK_GRAMS} LIKE %s", [pg_cjk_pattern(t)]) for t in parsed.cjk_terms]
+        first = parsed.text.split(" ")[0]
+        terms.append(_raw(f"{PG_FOLDED_TITLE} ILIKE %s", [like_escape(first) + "%"]))
         conditions |= Q(*terms)
     return list(Record.objects.filter(conditions).values_list("id", "library_id", "title", "year"))
 
