@@ -4,6 +4,7 @@ from django.urls import path
 
 from libreach.circulation.desk_urls import urlpatterns as circulation_desk_urls
 from libreach.contactless.desk_urls import urlpatterns as contactless_desk_urls
+from libreach.docdelivery.desk_urls import urlpatterns as docdelivery_desk_urls
 from libreach.site import desk
 
 app_name = "desk"
@@ -13,4 +14,5 @@ urlpatterns = [
     path("<str:lib>/", desk.library_home, name="library"),
     *contactless_desk_urls,
     *circulation_desk_urls,
+    *docdelivery_desk_urls,
 ]

@@ -53,3 +53,14 @@ def lender_queue(library: Library, *, by: Actor) -> QuerySet[DocRequest]:
             status__in=(Status.SENT, Status.WILL_SUPPLY, Status.RETRY_POSSIBLE, Status.RETURNED),
         )
     ).order_by("updated_at", "id")
+
+
+def library_requests(
+    library: Library, *, by: Actor, states: tuple[str, ...]
+) -> QuerySet[DocRequest]:
+    """Requests from the library's readers in `states`, most recently changed first (the
+    desk's list of requests under way)."""
+    require_staff(by, library)
+    return _with_details(DocRequest.objects.filter(library=library, status__in=states)).order_by(
+        "-updated_at", "-id"
+    )
