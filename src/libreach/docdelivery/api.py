@@ -24,7 +24,7 @@ router = Router(tags=["document delivery"])
 M = "docdelivery.DocRequest"
 
 
-class RequestIn(Schema):
+class DocRequestIn(Schema):
     library: str = lengths.schema_field("consortium.Library", "code")
     type: Literal["article", "chapter", "book"]
     title: str = lengths.schema_field(M, "title", min_length=1)
@@ -43,12 +43,12 @@ class RequestIn(Schema):
     note: str = lengths.schema_field(M, "note", "")
 
 
-class CreatedOut(Schema):
+class DocCreatedOut(Schema):
     id: int
     status: str
 
 
-class AnsweredOut(Schema):
+class DocAnsweredOut(Schema):
     """What a lender is told after its answer: the request may have moved on to another
     lender, whose business the rest is no longer."""
 
@@ -56,7 +56,7 @@ class AnsweredOut(Schema):
     status: str
 
 
-class RotaEntryOut(Schema):
+class DocRotaEntryOut(Schema):
     lender: str
     position: int
     status: str
@@ -68,7 +68,7 @@ class RotaEntryOut(Schema):
     retry_cost: Decimal | None
 
 
-class EventOut(Schema):
+class DocEventOut(Schema):
     at: dt.datetime
     event: str
     status: str
@@ -76,7 +76,7 @@ class EventOut(Schema):
     data: dict
 
 
-class RequestOut(Schema):
+class DocRequestOut(Schema):
     id: int
     library: str
     type: str
@@ -93,11 +93,11 @@ class RequestOut(Schema):
     doi: str
     lender: str | None
     rota: list[str] = Field(description="The lenders' codes, in the order they are asked.")
-    rota_entries: list[RotaEntryOut]
+    rota_entries: list[DocRotaEntryOut]
     reason: str = Field(description="Why it was rejected, or where it is held at home.")
     file: bool = Field(description="A supplied PDF can be downloaded.")
     created_at: dt.datetime
-    history: list[EventOut]
+    history: list[DocEventOut]
 
 
 def request_out(request: DocRequest) -> dict:
@@ -147,10 +147,10 @@ def _answer(request, request_id: int) -> dict:
 
 @router.post(
     "/docdelivery/requests",
-    response={201: CreatedOut, **WRITE_ERRORS},
+    response={201: DocCreatedOut, **WRITE_ERRORS},
     summary="Ask your library for an article, a chapter or a book",
 )
-def submit(request, payload: RequestIn):
+def submit(request, payload: DocRequestIn):
     citation = payload.dict()
     if payload.journal and not payload.title:
         citation["title"] = payload.journal
@@ -165,14 +165,14 @@ def submit(request, payload: RequestIn):
 
 @router.get(
     "/docdelivery/requests/{request_id}",
-    response={200: RequestOut, **READ_ERRORS},
+    response={200: DocRequestOut, **READ_ERRORS},
     summary="A request, its rota and its history",
 )
 def get_request(request, request_id: int):
     return _answer(request, request_id)
 
 
-class RotaIn(Schema):
+class DocRotaIn(Schema):
     rota: list[str] | None = Field(
         None, description="Lenders' codes in order; omitted: built from the members' holdings."
     )
@@ -180,69 +180,69 @@ class RotaIn(Schema):
 
 @router.post(
     "/docdelivery/requests/{request_id}/approve",
-    response={200: RequestOut, **WRITE_ERRORS},
+    response={200: DocRequestOut, **WRITE_ERRORS},
     summary="Accept a reader's request and send it to its first lender",
 )
-def approve(request, request_id: int, payload: RotaIn | None = None):
+def approve(request, request_id: int, payload: DocRotaIn | None = None):
     services.approve(request_id=request_id, by=request.auth, rota=payload.rota if payload else None)
     return _answer(request, request_id)
 
 
-class ReasonIn(Schema):
+class DocReasonIn(Schema):
     reason: str = lengths.schema_field(M, "reject_reason", min_length=1)
 
 
 @router.post(
     "/docdelivery/requests/{request_id}/reject",
-    response={200: RequestOut, **WRITE_ERRORS},
+    response={200: DocRequestOut, **WRITE_ERRORS},
     summary="Reject a reader's request, saying why",
 )
-def reject(request, request_id: int, payload: ReasonIn):
+def reject(request, request_id: int, payload: DocReasonIn):
     services.reject(request_id=request_id, by=request.auth, reason=payload.reason)
     return _answer(request, request_id)
 
 
-class NoteIn(Schema):
+class DocNoteIn(Schema):
     note: str = lengths.schema_field(M, "reject_reason", "")
 
 
 @router.post(
     "/docdelivery/requests/{request_id}/satisfy-locally",
-    response={200: RequestOut, **WRITE_ERRORS},
+    response={200: DocRequestOut, **WRITE_ERRORS},
     summary="Held at home (in print or in the e-resources): tell the reader where",
 )
-def satisfy_locally(request, request_id: int, payload: NoteIn | None = None):
+def satisfy_locally(request, request_id: int, payload: DocNoteIn | None = None):
     services.satisfy_locally(
         request_id=request_id, by=request.auth, note=payload.note if payload else ""
     )
     return _answer(request, request_id)
 
 
-class LendersIn(Schema):
+class DocLendersIn(Schema):
     lenders: list[str] = Field(description="The lenders still to be asked, in order.")
 
 
 @router.put(
     "/docdelivery/requests/{request_id}/rota",
-    response={200: RequestOut, **WRITE_ERRORS},
+    response={200: DocRequestOut, **WRITE_ERRORS},
     summary="Set the lenders still to be asked",
 )
-def edit_rota(request, request_id: int, payload: LendersIn):
+def edit_rota(request, request_id: int, payload: DocLendersIn):
     services.edit_rota(request_id=request_id, by=request.auth, codes=payload.lenders)
     return _answer(request, request_id)
 
 
-class UnfilledIn(Schema):
+class DocUnfilledIn(Schema):
     reason: str = Field(description="An ISO 18626 reasonUnfilled value, e.g. NotHeld.")
     note: str = Field("", max_length=500)
 
 
 @router.post(
     "/docdelivery/requests/{request_id}/unfilled",
-    response={200: AnsweredOut, **WRITE_ERRORS},
+    response={200: DocAnsweredOut, **WRITE_ERRORS},
     summary="The lender cannot supply: on to the next lender",
 )
-def unfilled(request, request_id: int, payload: UnfilledIn):
+def unfilled(request, request_id: int, payload: DocUnfilledIn):
     done = services.unfilled(
         request_id=request_id, by=request.auth, reason=payload.reason, note=payload.note
     )
@@ -251,7 +251,7 @@ def unfilled(request, request_id: int, payload: UnfilledIn):
 
 @router.post(
     "/docdelivery/requests/{request_id}/will-supply",
-    response={200: AnsweredOut, **WRITE_ERRORS},
+    response={200: DocAnsweredOut, **WRITE_ERRORS},
     summary="The lender will supply",
 )
 def will_supply(request, request_id: int):
@@ -259,7 +259,7 @@ def will_supply(request, request_id: int):
     return {"id": done.pk, "status": done.status}
 
 
-class RetryIn(Schema):
+class DocRetryIn(Schema):
     reason: str = Field(description="An ISO 18626 reasonRetry value, e.g. CostExceedsMaxCost.")
     cost: Decimal | None = Field(None, ge=0, max_digits=9, decimal_places=2)
     note: str = Field("", max_length=500)
@@ -267,10 +267,10 @@ class RetryIn(Schema):
 
 @router.post(
     "/docdelivery/requests/{request_id}/retry",
-    response={200: AnsweredOut, **WRITE_ERRORS},
+    response={200: DocAnsweredOut, **WRITE_ERRORS},
     summary="The lender could supply on conditions",
 )
-def retry(request, request_id: int, payload: RetryIn):
+def retry(request, request_id: int, payload: DocRetryIn):
     done = services.retry(
         request_id=request_id,
         by=request.auth,
@@ -291,7 +291,7 @@ def _simple(name: str, service, summary: str, *, lender: bool = False):
     view.__name__ = name.replace("-", "_")
     router.post(
         f"/docdelivery/requests/{{request_id}}/{name}",
-        response={200: AnsweredOut if lender else RequestOut, **WRITE_ERRORS},
+        response={200: DocAnsweredOut if lender else DocRequestOut, **WRITE_ERRORS},
         summary=summary,
         operation_id=f"docdelivery_{view.__name__}",
     )(view)
@@ -308,7 +308,7 @@ _simple("cancel", services.cancel, "Withdraw the request")
 
 @router.post(
     "/docdelivery/requests/{request_id}/supply",
-    response={200: AnsweredOut, **WRITE_ERRORS},
+    response={200: DocAnsweredOut, **WRITE_ERRORS},
     summary="Supply a copy: upload the PDF (multipart, field file)",
 )
 def supply(request, request_id: int, file: File[UploadedFile]):
@@ -328,13 +328,13 @@ def download(request, request_id: int):
     return FileResponse(path.open("rb"), content_type="application/pdf", filename=name)
 
 
-class StatsParams(Schema):
+class DocStatsParams(Schema):
     from_: dt.date = Field(alias="from")
     to: dt.date
     by_month: bool = Field(False, description="Also each calendar month's figures.")
 
 
-def _period(params: StatsParams) -> None:
+def _period(params: DocStatsParams) -> None:
     if params.to < params.from_:
         raise RuleViolation(_("'to' is before 'from'."), code="invalid_range")
 
@@ -344,7 +344,7 @@ def _period(params: StatsParams) -> None:
     response={200: dict, **READ_ERRORS},
     summary="Document delivery figures of a library, as borrower and as lender",
 )
-def library_stats(request, lib: str, params: Query[StatsParams]):
+def library_stats(request, lib: str, params: Query[DocStatsParams]):
     library = library_by_code(lib)
     require_staff(request.auth, library)
     _period(params)
@@ -359,7 +359,7 @@ def library_stats(request, lib: str, params: Query[StatsParams]):
     response={200: dict, **READ_ERRORS},
     summary="Document delivery figures across the consortium, with each member's",
 )
-def consortium_stats(request, params: Query[StatsParams]):
+def consortium_stats(request, params: Query[DocStatsParams]):
     require_consortium_admin(request.auth)
     _period(params)
     return stats.consortium_figures(start=params.from_, end=params.to)
