@@ -34,7 +34,7 @@ from libreach.core.errors import (
 )
 from libreach.core.lengths import require_fits
 from libreach.core.notify import queue_notice
-from libreach.docdelivery import citations, lenders, outbox
+from libreach.docdelivery import citations, fees, lenders, outbox
 from libreach.docdelivery.models import (
     OPEN_STATES,
     DocDeliverySettings,
@@ -576,6 +576,7 @@ def supply(*, request_id: int, by: Actor, data: bytes, at: dt.datetime | None = 
             max_downloads=terms.file_downloads,
         )
         _event(request, "delivered", by, at, library=entry.lender, size=len(data))
+        fees.record_charge(request, at)
         outbox.queue_status(request, "CopyCompleted", at)
         _tell_reader(
             request,
@@ -602,6 +603,7 @@ def ship(*, request_id: int, by: Actor, at: dt.datetime | None = None) -> DocReq
         request.save()
         _skip_waiting(request, who)
         _event(request, "shipped", by, at, library=entry.lender)
+        fees.record_charge(request, at)
         outbox.queue_status(request, "Loaned", at)
     return request
 
@@ -793,6 +795,7 @@ def supplied_elsewhere(
         request.save()
         _skip_waiting(request, who)
         _event(request, "delivered", by, at, library=entry.lender, direct=True, note=note[:500])
+        fees.record_charge(request, at)
     return request
 
 

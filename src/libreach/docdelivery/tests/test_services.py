@@ -420,9 +420,30 @@ def test_the_reader_is_told_when_the_copy_arrives_and_when_nothing_came(
         request = _sent(members)
         services.supply(request_id=request.pk, by=members.lender_staff[0], data=PDF, at=TUESDAY_10)
     assert [m.to for m in mailoutbox] == [["zhangsan@example.edu.cn"]]
-    assert "#%d" % request.pk in mailoutbox[0].body
+    assert f"#{request.pk}" in mailoutbox[0].body
     with django_capture_on_commit_callbacks(execute=True):
         other = _submit(members, doi="", pages="1-9", article_title="Another")
         services.approve(request_id=other.pk, by=members.c.staff, rota=[], at=TUESDAY_10)
     assert len(mailoutbox) == 2
     # A request from an outside system has no reader here to tell: nothing is sent.
+
+
+def test_a_supplied_copy_is_charged_once_and_a_free_period_puts_it_on_the_subsidy(
+    members, file_store
+):
+    from decimal import Decimal
+
+    from libreach.docdelivery.models import FeeBasis, FeeCharge, FeePolicy, FreePeriod, ServiceType
+
+    FeePolicy.objects.create(
+        service_type=ServiceType.COPY, basis=FeeBasis.PER_PAGE, price=Decimal("0.30"),
+        minimum=Decimal("2.00"), valid_from=dt.date(2026, 1, 1),
+    )  # fmt: skip
+    FreePeriod.objects.create(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31), note="免费")
+    request = _delivered(members, file_store)
+    charge = FeeCharge.objects.get(request=request)
+    assert charge.pages == 4 and charge.amount == Decimal("2.00")  # 4 pages, the minimum
+    assert charge.paid_by == FeeCharge.PaidBy.CONSORTIUM and charge.lender.code == "THU"
+    unfilled = _submit(members, doi="", pages="1-30", article_title="Other")
+    services.approve(request_id=unfilled.pk, by=members.c.staff, rota=[], at=TUESDAY_10)
+    assert not FeeCharge.objects.filter(request=unfilled).exists()
