@@ -174,6 +174,9 @@ def _page_context(request, library, request_id: int, **extra) -> dict:
     history = list(doc.history.all())
     for event in history:
         event.label = EVENT_LABELS.get(event.event, event.event)
+        # A lender sees who acted in its own library, not the other library's readers.
+        shown = home or event.library_id == library.pk
+        event.who = (event.actor.name or event.actor.username) if event.actor and shown else ""
         reason = (event.data or {}).get("reason")
         if event.event == "unfilled" and reason:
             event.note = ReasonUnfilled(reason).label if reason in ReasonUnfilled.values else reason

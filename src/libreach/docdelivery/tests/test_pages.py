@@ -180,6 +180,9 @@ def test_in_place_review_and_lender_answers(members, clock):
     )
     assert response.status_code == 200
     assert f'id="supply-{first.pk}"' in response.content.decode()  # next: the copy
+    # The lender's page names no reader of the other library, nor the other lenders.
+    page = thu.get(f"/desk/THU/docdelivery/{first.pk}/").content.decode()
+    assert members.c.reader.name not in page and "BNU" not in page
     response = thu.post(
         f"/desk/THU/docdelivery/{first.pk}/retry/",
         {"view": "card", "queue": "lending", "reason": "CostExceedsMaxCost", "cost": "abc"},
