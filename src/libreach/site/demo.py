@@ -11,7 +11,9 @@ import gzip
 import io
 import random
 import tempfile
+import textwrap
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pymarc
@@ -267,6 +269,9 @@ def load_demo(*, stdout=None, progress=None) -> list[Login]:
     _ensure_contactless(libraries[0])
     _ensure_loans(libraries[0])
     _ensure_basket(libraries[0])
+    # One commit for the whole story rather than one per step (each an fsync).
+    with transaction.atomic():
+        _ensure_docdelivery(libraries)
     return logins
 
 
@@ -462,3 +467,344 @@ def _ensure_basket(library: Library) -> None:
         record=loan.item.record,
         added_at=timezone.now() - dt.timedelta(days=2),
     )
+
+
+# Document delivery (docdelivery): JHU's readers ask for articles and books its members
+# hold. English articles are real papers; the Chinese ones are made up and carry no DOI.
+NATURE_2020 = {
+    "title": "Nature",
+    "issn": "0028-0836",
+    "year": "2020",
+    "volume": "579",
+    "issue": "7798",
+}
+DOC_ARTICLES = {
+    "delivered": {
+        **NATURE_2020,
+        "article_title": "A pneumonia outbreak associated with a new coronavirus of probable "
+        "bat origin",
+        "authors": "Zhou P, Yang XL, Wang XG, et al.",
+        "pages": "270-273",
+        "doi": "10.1038/s41586-020-2012-7",
+    },
+    "cancelled": {
+        **NATURE_2020,
+        "article_title": "A new coronavirus associated with human respiratory disease in China",
+        "authors": "Wu F, Zhao S, Yu B, et al.",
+        "pages": "265-269",
+        "doi": "10.1038/s41586-020-2008-3",
+    },
+    "unfilled": {
+        "title": "The Lancet",
+        "issn": "0140-6736",
+        "year": "2020",
+        "volume": "395",
+        "issue": "10223",
+        "article_title": "Clinical features of patients infected with 2019 novel coronavirus "
+        "in Wuhan, China",
+        "authors": "Huang C, Wang Y, Li X, et al.",
+        "pages": "497-506",
+        "doi": "10.1016/S0140-6736(20)30183-5",
+    },
+    "retry": {
+        "title": "Science",
+        "issn": "0036-8075",
+        "year": "2020",
+        "volume": "368",
+        "issue": "6493",
+        "article_title": "Projecting the transmission dynamics of SARS-CoV-2 through the "
+        "postpandemic period",
+        "authors": "Kissler SM, Tedijanto C, Goldstein E, et al.",
+        "pages": "860-868",
+        "doi": "10.1126/science.abb5793",
+    },
+    "sent": {
+        "title": "化学学报",
+        "issn": "0567-7351",
+        "year": "2021",
+        "volume": "79",
+        "issue": "1",
+        "article_title": "金属有机框架材料在气体吸附分离中的研究进展",
+        "authors": "刘洋; 陈晓",
+        "pages": "1-15",
+    },
+    "will_supply": {
+        "title": "历史研究",
+        "issn": "0459-1909",
+        "year": "2019",
+        "issue": "3",
+        "article_title": "宋代城市商业与市民生活",
+        "authors": "周文",
+        "pages": "4-22",
+    },
+    "new": {
+        "title": "计算机学报",
+        "issn": "0254-4164",
+        "year": "2022",
+        "volume": "45",
+        "issue": "2",
+        "article_title": "基于深度学习的中文分词方法综述",
+        "authors": "王磊; 李娜",
+        "pages": "245-270",
+    },
+    "satisfied_locally": {
+        "title": "中国图书馆学报",
+        "issn": "1001-8867",
+        "year": "2020",
+        "volume": "46",
+        "issue": "3",
+        "article_title": "疫情期间高校图书馆文献传递服务的调查与思考",
+        "authors": "张红",
+        "pages": "4-16",
+    },
+    # A YSNU reader's request that JHU, as lender, finds in its incoming queue.
+    "incoming": {
+        "title": "Cell",
+        "issn": "0092-8674",
+        "year": "2020",
+        "volume": "181",
+        "issue": "2",
+        "article_title": "Structure, function, and antigenicity of the SARS-CoV-2 spike "
+        "glycoprotein",
+        "authors": "Walls AC, Park YJ, Tortorici MA, et al.",
+        "pages": "281-292",
+        "doi": "10.1016/j.cell.2020.02.058",
+    },
+}
+
+
+def demo_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF (A4, Helvetica) with `lines` of ASCII text: the demo's supplied copy,
+    with a correct cross-reference table so that any PDF reader opens it."""
+    text = "".join(
+        "({}) Tj 0 -22 Td ".format(
+            line.encode("ascii", "replace").decode().replace("\\", "\\\\").replace("(", "\\(")
+            .replace(")", "\\)")
+        )
+        for line in lines
+    )  # fmt: skip
+    stream = f"BT /F1 12 Tf 60 780 Td {text}ET".encode()
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+        b"/Resources<</Font<</F1 5 0 R>>>>>>",
+        b"<</Length %d>>stream\n" % len(stream) + stream + b"\nendstream",
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _ensure_journals(libraries: list[Library]) -> None:
+    from libreach.catalog.models import JournalHolding
+    from libreach.catalog.services import add_journal_holdings
+
+    by_code = {library.code: library for library in libraries}
+    rows: dict[str, list[dict]] = {}
+    for line in (DATA / "journals.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        code, issn, eissn, title, first, last = line.split("\t")
+        rows.setdefault(code, []).append(
+            {"issn": issn, "eissn": eissn, "title": title, "first_year": first,
+             "last_year": last}
+        )  # fmt: skip
+    for code, holdings in rows.items():
+        library = by_code.get(code)
+        if library and not JournalHolding.objects.filter(library=library).exists():
+            add_journal_holdings(library, holdings)
+
+
+def _ensure_docdelivery(libraries: list[Library]) -> None:
+    """Document delivery across the demo consortium: each member's terms as a lender, the
+    journals it holds, the consortium's fees, and JHU's readers' requests in every state,
+    made through the services at past moments (rotas ranked from the holdings, a lender
+    silent past its window losing its turn, a copy supplied as a PDF), only once."""
+    from django.utils import timezone
+
+    from libreach.catalog.models import ItemStatus
+    from libreach.docdelivery import fees, services
+    from libreach.docdelivery.models import (
+        DocDeliverySettings,
+        DocRequest,
+        FeeBasis,
+        FeePolicy,
+        FreePeriod,
+        ServiceType,
+    )
+
+    home = libraries[0]
+    # JHU and NIT answer within two working days, YSNU within one (CALIS's promise).
+    for library, response_days in zip(libraries, (2, 1, 2), strict=False):
+        DocDeliverySettings.objects.get_or_create(
+            library=library, defaults={"response_days": response_days}
+        )
+    _ensure_journals(libraries)
+    if not FeePolicy.objects.exists():
+        FeePolicy.objects.create(
+            service_type=ServiceType.COPY, basis=FeeBasis.PER_PAGE, price=Decimal("0.30"),
+            minimum=Decimal("2.00"), valid_from=dt.date(2019, 1, 1),
+            note="复制费每页0.30元，每篇不少于2元",
+        )  # fmt: skip
+        FeePolicy.objects.create(
+            service_type=ServiceType.LOAN, basis=FeeBasis.PER_REQUEST, price=Decimal("20.00"),
+            valid_from=dt.date(2019, 1, 1), note="馆际借书每册20元（含邮寄）",
+        )  # fmt: skip
+    if not FreePeriod.objects.exists():
+        FreePeriod.objects.create(
+            start=dt.date(2020, 2, 1), end=dt.date(2020, 6, 30),
+            note="疫情期间文献传递免费，费用由联盟补贴",
+        )  # fmt: skip
+    if DocRequest.objects.filter(library=home).exists():
+        return
+    readers = list(User.objects.filter(reader__library=home).order_by("reader__card_number"))
+    if len(readers) < 4 or len(libraries) < 3:
+        return
+    other_reader = (
+        User.objects.filter(reader__library=libraries[1]).order_by("reader__card_number").first()
+    )
+
+    def staff(library: Library) -> User:
+        return User.objects.get(username=f"{library.code.lower()}-circ")
+
+    home_staff = staff(home)
+    now = timezone.now()
+    today = timezone.localdate(now)
+
+    def day(days_ago: int, clock: str) -> dt.datetime:
+        """`clock` (HH:MM, site time zone) on the day `days_ago` days before today: staff
+        answer in their opening hours, whatever time the demo is loaded."""
+        hour, minute = map(int, clock.split(":"))
+        return dt.datetime.combine(
+            today - dt.timedelta(days=days_ago),
+            dt.time(hour, minute),
+            tzinfo=timezone.get_default_timezone(),
+        )
+
+    def ask(reader, citation, at, type_="article", **extra):
+        citation = DOC_ARTICLES[citation] if isinstance(citation, str) else citation
+        library = Library.objects.get(pk=reader.reader.library_id)
+        return services.submit(
+            by=reader, library=library, type_=type_, citation=citation, at=at, **extra
+        )
+
+    def approve(request, at):
+        services.approve(request_id=request.pk, by=staff(request.library), at=at)
+        request.refresh_from_db()
+        return request
+
+    def lender_of(request):
+        request.refresh_from_db()
+        return staff(request.lender)
+
+    # Two weeks ago: a book lent by another member, read and sent back.
+    books = list(
+        Record.objects.filter(items__status=ItemStatus.AVAILABLE)
+        .exclude(library=home)
+        .exclude(isbn="")
+        .exclude(isbn__in=Record.objects.filter(library=home).exclude(isbn="").values("isbn"))
+        .order_by("id")
+        .distinct()[:2]
+    )
+    if len(books) == 2:
+        lent = approve(ask(readers[3], _book_citation(books[0]), day(14, "09:12"), "book"),
+                       day(14, "10:05"))  # fmt: skip
+        services.will_supply(request_id=lent.pk, by=lender_of(lent), at=day(13, "09:30"))
+        services.ship(request_id=lent.pk, by=lender_of(lent), at=day(13, "14:20"))
+        fees.record_charge(DocRequest.objects.get(pk=lent.pk), day(13, "14:20"))
+        services.receive(request_id=lent.pk, by=home_staff, at=day(11, "10:40"))
+        services.return_loan(request_id=lent.pk, by=home_staff, at=day(4, "15:00"))
+        services.complete(request_id=lent.pk, by=lender_of(lent), at=day(2, "09:50"))
+
+    # Six days ago: the first lender has it on loan, the second never answers; its window
+    # passes, the sweep passes the request on, and the rota ends unfilled with both reasons.
+    unfilled = approve(ask(readers[0], "unfilled", day(6, "21:47")), day(5, "08:45"))
+    services.unfilled(
+        request_id=unfilled.pk, by=lender_of(unfilled), reason="InUseOnLoan",
+        at=day(5, "10:30"),
+    )  # fmt: skip
+    services.pass_on_silent_lenders(at=day(2, "09:00"))
+
+    # Four days ago: a Nature article, not on the first lender's shelf, supplied by the
+    # second as a PDF the reader downloads.
+    delivered = approve(ask(readers[0], "delivered", day(4, "22:15")), day(3, "08:50"))
+    services.unfilled(
+        request_id=delivered.pk, by=lender_of(delivered), reason="NotOnShelf",
+        at=day(3, "11:20"),
+    )  # fmt: skip
+    article = DOC_ARTICLES["delivered"]
+    services.supply(
+        request_id=delivered.pk,
+        by=lender_of(delivered),
+        data=demo_pdf(
+            [
+                f"libreach document delivery - request {delivered.pk}",
+                "",
+                *textwrap.wrap(article["article_title"], 70),
+                article["authors"],
+                f"Nature {article['volume']}({article['issue']}): {article['pages']}, 2020",
+                f"doi:{article['doi']}",
+            ]
+        ),
+        at=day(2, "10:10"),
+    )
+    fees.record_charge(DocRequest.objects.get(pk=delivered.pk), day(2, "10:10"))
+
+    # Three days ago: the reader's library holds it in its e-resources.
+    local = ask(readers[3], "satisfied_locally", day(3, "13:05"))
+    services.satisfy_locally(
+        request_id=local.pk, by=home_staff, note="本馆中国知网（CNKI）全文可获取",
+        at=day(2, "09:20"),
+    )  # fmt: skip
+
+    # Two days ago: a doctoral thesis, which goes through CALIS's thesis service instead;
+    # a book the lender has since shipped to JHU.
+    thesis = ask(readers[0], {"title": "数字图书馆用户信息行为研究（博士学位论文）",
+                              "authors": "陈明", "year": "2018"}, day(2, "20:30"), "book")  # fmt: skip
+    services.reject(
+        request_id=thesis.pk, by=home_staff,
+        reason="学位论文请通过CALIS学位论文中心服务系统申请全文", at=day(1, "09:10"),
+    )  # fmt: skip
+    if len(books) == 2:
+        shipped = approve(ask(readers[2], _book_citation(books[1]), day(2, "16:00"), "book"),
+                          day(1, "08:40"))  # fmt: skip
+        services.ship(request_id=shipped.pk, by=lender_of(shipped), at=day(1, "15:30"))
+        fees.record_charge(DocRequest.objects.get(pk=shipped.pk), day(1, "15:30"))
+
+    # Yesterday: a lender will supply, one asks for a retry at a cost, one has not
+    # answered yet (its window runs into tomorrow), a reader changed their mind; JHU as
+    # lender has a YSNU reader's request in its queue. Today: one waits for review.
+    will = approve(ask(readers[2], "will_supply", day(1, "11:00")), day(1, "11:30"))
+    services.will_supply(request_id=will.pk, by=lender_of(will), at=day(1, "16:45"))
+    retry = approve(ask(readers[1], "retry", day(1, "12:10")), day(1, "13:00"))
+    services.retry(
+        request_id=retry.pk, by=lender_of(retry), reason="CostExceedsMaxCost",
+        cost=Decimal("30.00"), note="彩色图版需付费扫描", at=day(1, "17:05"),
+    )  # fmt: skip
+    approve(ask(readers[1], "sent", day(1, "18:40")), day(1, "19:30"))
+    cancelled = ask(readers[1], "cancelled", day(1, "21:00"))
+    services.cancel(request_id=cancelled.pk, by=readers[1], at=day(1, "21:20"))
+    if other_reader is not None:
+        approve(ask(other_reader, "incoming", day(1, "10:00")), day(1, "14:00"))
+    ask(readers[0], "new", now - dt.timedelta(minutes=40), from_openurl=True)
+
+
+def _book_citation(record: Record) -> dict:
+    return {
+        "title": record.title[:500],
+        "authors": (record.author_text or "")[:500],
+        "isbn": record.isbn,
+        "year": str(record.year or "")[:16],
+    }

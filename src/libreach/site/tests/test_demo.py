@@ -2,12 +2,14 @@
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from libreach.accounts.models import ReaderProfile, StaffMembership
 from libreach.catalog.models import Item, Record
 from libreach.catalog.selectors import search_records
 from libreach.consortium.models import Building, Library, ServicePoint
 from libreach.contactless.models import BorrowRequest, DeliveryRun
+from libreach.docdelivery.models import DocRequest, FeeCharge, SuppliedFile
 from libreach.site.demo import PASSWORD, load_demo
 
 
@@ -23,13 +25,16 @@ def counts():
             Record,
             Item,
             BorrowRequest,
+            DocRequest,
+            FeeCharge,
         )
     ]
 
 
 # One test, as loading the demo imports 3,000 records: it checks the whole of it.
 @pytest.mark.slow
-def test_demo_consortium(db):
+def test_demo_consortium(db, settings, tmp_path):
+    settings.LIBREACH_HOME = tmp_path  # the supplied PDF's store
     logins = load_demo()
 
     assert Library.objects.count() == 3
@@ -68,6 +73,27 @@ def test_demo_consortium(db):
     assert DeliveryRun.objects.get().assignee.username == "jhu-vol"
     # The cancelled request's copy waits on the desk's returns page.
     assert Item.objects.filter(status="in_transit", library__code="JHU").count() == 2
+
+    # Document delivery: JHU's readers' requests in every state, made through the
+    # services; one from YSNU waits in JHU's queue as a lender.
+    statuses = set(DocRequest.objects.filter(library__code="JHU").values_list("status", flat=True))
+    assert statuses == {
+        "new", "sent", "will_supply", "retry_possible", "delivered", "shipped", "completed",
+        "unfilled", "rejected", "cancelled", "satisfied_locally",
+    }  # fmt: skip
+    unfilled = DocRequest.objects.get(status="unfilled")
+    assert unfilled.history.get(event="end_of_rota").data["reasons"] == [
+        [unfilled.rota.get(position=1).lender.code, "InUseOnLoan"],
+        [unfilled.rota.get(position=2).lender.code, "NoAnswer"],
+    ]
+    supplied = SuppliedFile.objects.get()
+    pdf = (tmp_path / "files" / "docdelivery" / supplied.path).read_bytes()
+    assert pdf.startswith(b"%PDF-") and len(pdf) == supplied.size
+    assert DocRequest.objects.get(status="sent", library__code="YSNU").lender.code == "JHU"
+    assert FeeCharge.objects.count() == 3  # the copy and the two books lent
+    for request in DocRequest.objects.all():  # each at a moment in the past, in order
+        moments = list(request.history.order_by("id").values_list("at", flat=True))
+        assert moments == sorted(moments) and moments[-1] < timezone.now()
 
     # Loading again changes nothing.
     before = counts()
