@@ -411,15 +411,21 @@ def _match_journals(wanted: list[_Wanted], members: dict[int, str]) -> None:
     """Fill `held` of each article from the members' journal holdings."""
     if not wanted:
         return
-    by_issn: dict[str, list[tuple[int, int | None, int | None]]] = defaultdict(list)
     issns = {w.issn for w in wanted if w.issn}
-    for chunk in _chunks(sorted(issns), CHUNK // 2):
+    # By holding: one whose print and electronic ISSNs fall in two chunks is found twice.
+    found: dict[int, tuple] = {}
+    for chunk in _chunks(sorted(issns), max(CHUNK // 2, 1)):  # each ISSN is asked twice
         rows = JournalHolding.objects.filter(Q(issn__in=chunk) | Q(eissn__in=chunk))
-        for library_id, issn, eissn, first, last in rows.values_list(
-            "library_id", "issn", "eissn", "first_year", "last_year"
-        ):
-            for number in {issn, eissn} & issns:
-                by_issn[number].append((library_id, first, last))
+        found.update(
+            (row[0], row[1:])
+            for row in rows.values_list(
+                "id", "library_id", "issn", "eissn", "first_year", "last_year"
+            )
+        )
+    by_issn: dict[str, list[tuple[int, int | None, int | None]]] = defaultdict(list)
+    for library_id, issn, eissn, first, last in found.values():
+        for number in {issn, eissn} & issns:
+            by_issn[number].append((library_id, first, last))
     by_title: dict[str, list[tuple[int, int | None, int | None]]] = defaultdict(list)
     titles = {w.title for w in wanted if w.title and not by_issn.get(w.issn)}
     for chunk in _chunks(sorted(titles)):

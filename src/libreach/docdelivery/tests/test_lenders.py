@@ -418,3 +418,11 @@ def test_route_many_takes_each_requests_own_library_out(world):
     routed = route_many([(world.b.pk, citation), (world.c.pk, citation), (world.d.pk, citation)])
     assert [codes(r) for r in routed] == [["CCC"], ["BBB"], ["BBB", "CCC"]]
     assert routed[2] == rank_lenders(requester_id=world.d.pk, type="book", isbn=HONGLOU)
+
+
+def test_a_holding_found_by_both_its_issns_in_two_chunks_counts_once(world, monkeypatch):
+    add_journal_holdings(world.b, [{"issn": NATURE, "eissn": NATURE_E, "title": "Nature"}])
+    monkeypatch.setattr(lenders, "CHUNK", 1)  # each ISSN in a query of its own
+    citations = [{"type": "article", "issn": NATURE}, {"type": "article", "issn": NATURE_E}]
+    routed = rank_lenders_many(citations, requester_id=world.requester.pk)
+    assert [[(c.code, c.holdings) for c in r] for r in routed] == [[("BBB", 1)], [("BBB", 1)]]
