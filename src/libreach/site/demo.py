@@ -635,7 +635,7 @@ def _ensure_docdelivery(libraries: list[Library]) -> None:
     from django.utils import timezone
 
     from libreach.catalog.models import ItemStatus
-    from libreach.docdelivery import fees, services
+    from libreach.docdelivery import services
     from libreach.docdelivery.models import (
         DocDeliverySettings,
         DocRequest,
@@ -723,7 +723,6 @@ def _ensure_docdelivery(libraries: list[Library]) -> None:
                        day(14, "10:05"))  # fmt: skip
         services.will_supply(request_id=lent.pk, by=lender_of(lent), at=day(13, "09:30"))
         services.ship(request_id=lent.pk, by=lender_of(lent), at=day(13, "14:20"))
-        fees.record_charge(DocRequest.objects.get(pk=lent.pk), day(13, "14:20"))
         services.receive(request_id=lent.pk, by=home_staff, at=day(11, "10:40"))
         services.return_loan(request_id=lent.pk, by=home_staff, at=day(4, "15:00"))
         services.complete(request_id=lent.pk, by=lender_of(lent), at=day(2, "09:50"))
@@ -760,7 +759,6 @@ def _ensure_docdelivery(libraries: list[Library]) -> None:
         ),
         at=day(2, "10:10"),
     )
-    fees.record_charge(DocRequest.objects.get(pk=delivered.pk), day(2, "10:10"))
 
     # Three days ago: the reader's library holds it in its e-resources.
     local = ask(readers[3], "satisfied_locally", day(3, "13:05"))
@@ -781,7 +779,6 @@ def _ensure_docdelivery(libraries: list[Library]) -> None:
         shipped = approve(ask(readers[2], _book_citation(books[1]), day(2, "16:00"), "book"),
                           day(1, "08:40"))  # fmt: skip
         services.ship(request_id=shipped.pk, by=lender_of(shipped), at=day(1, "15:30"))
-        fees.record_charge(DocRequest.objects.get(pk=shipped.pk), day(1, "15:30"))
 
     # Yesterday: a lender will supply, one asks for a retry at a cost, one has not
     # answered yet (its window runs into tomorrow), a reader changed their mind; JHU as
