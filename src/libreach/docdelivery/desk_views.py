@@ -18,7 +18,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -230,7 +230,8 @@ def _answer(request, library, request_id: int, status: int, **extra):
                 {"library": library, "gone_id": request_id},
                 status=status,
             )
-        response = inplace.fragment(request, "includes/messages_oob.html", {}, status=status)
+        # The whole queue page, which says the outcome (still in `messages`).
+        response = HttpResponse(status=status)
         response["HX-Redirect"] = queue
         return response
     if inplace.requested(request):

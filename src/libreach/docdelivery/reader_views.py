@@ -131,6 +131,14 @@ class CitationForm(forms.Form):
     )
     from_openurl = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
+    def clean_isbn(self) -> str:
+        # An ISBN as printed (978-7-111-20571-5) is longer than its column: the service
+        # keeps the digits, and so does the form before it.
+        isbn = "".join(self.cleaned_data.get("isbn", "").replace("-", "").split())
+        if len(isbn) > 13:
+            raise forms.ValidationError(_("An ISBN has 10 or 13 digits."))
+        return isbn
+
     def clean(self):
         data = super().clean()
         if data.get("type") in (RequestType.ARTICLE, RequestType.CHAPTER) and not data.get(

@@ -119,9 +119,11 @@ def test_openurl_to_download(
     card = page.locator(f"#dd-card-{doc.pk}")
     card.locator("summary").filter(has_text=w["approve_rota"]).click()
     card.locator(f"#rota-{doc.pk}").fill("THU")
+    page.evaluate("window.stillHere = true")  # gone if the page were loaded again
     card.get_by_role("button", name=w["approve_this"]).click()
     expect(page.locator("#messages")).to_contain_text(w["approved"])
     expect(page.locator(f"#approve-{doc.pk}")).to_have_count(0)
+    assert page.evaluate("window.stillHere === true")
     check_layout(page, "review-approved")
     page.goto(f"/desk/PKU/docdelivery/{doc.pk}/")
     check_layout(page, "desk-request")
@@ -132,8 +134,10 @@ def test_openurl_to_download(
     page.locator(f"#file-{doc.pk}").set_input_files(
         {"name": "copy.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
+    page.evaluate("window.stillHere = true")
     page.get_by_role("button", name=w["upload"]).click()
     expect(page.locator("#messages")).to_contain_text(w["delivered"])
+    assert page.evaluate("window.stillHere === true")  # uploaded in place
     check_layout(page, "lending-supplied")
     doc.refresh_from_db()
     assert doc.status == Status.DELIVERED

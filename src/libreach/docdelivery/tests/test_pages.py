@@ -87,6 +87,25 @@ def test_an_openurl_link_signed_out_comes_back_to_the_form_filled_in(members):
     assert DocRequest.objects.get().from_openurl
 
 
+def test_an_isbn_as_printed_is_taken(members):
+    reader = client_of(members.c.reader)
+    response = reader.post(
+        "/docdelivery/new/",
+        {"type": "book", "title": "计算机程序设计艺术", "isbn": "978-7-111-20571-5"},
+    )
+    assert response.status_code == 302
+    assert DocRequest.objects.get().isbn == "9787111205715"
+
+
+def test_the_reader_reads_why_no_library_could_supply_it(members, clock):
+    doc = _ask(members)
+    services.approve(request_id=doc.pk, by=members.c.staff, rota=["THU"])
+    services.unfilled(request_id=doc.pk, by=members.lender_staff[0], reason="NotHeld")
+    page = client_of(members.c.reader, "zh-hans").get(f"/docdelivery/{doc.pk}/").content.decode()
+    assert "抱歉：没有成员馆能够提供。" in page and "未收藏" in page
+    assert "清华" not in page  # the lender that could not is not named
+
+
 def _ask(members) -> DocRequest:
     return services.submit(
         by=members.c.reader, library=members.home, type_="article", citation=ARTICLE
