@@ -143,7 +143,8 @@ def route_many(
     _match_journals([w for w in wanted if w.is_journal], members)
     if not any(w.held for w in wanted):
         return [[] for _ in wanted]
-    ratios, hours = _ratios(), _response_hours()
+    held = {library_id for want in wanted for library_id in want.held}
+    ratios, hours = _ratios(), _response_hours(held)
     # Candidates are immutable: one per (member, copies) serves every request.
     made: dict[tuple[int, int], tuple[tuple, Candidate]] = {}
     ranked = []
@@ -224,13 +225,13 @@ def _ratios() -> dict[int, float]:
     return {pk: lent[pk] / max(borrowed[pk], 1) for pk in set(lent) | set(borrowed)}
 
 
-def _response_hours() -> dict[int, float]:
-    """Each member's median hours from a request sent to its answer (one query)."""
+def _response_hours(lender_ids: Collection[int]) -> dict[int, float]:
+    """Those members' median hours from a request sent to their answer (one query)."""
     since = timezone.now() - WINDOW
     spans: dict[int, list[float]] = defaultdict(list)
-    rows = RotaEntry.objects.filter(sent_at__gte=since, answered_at__isnull=False).values_list(
-        "lender_id", "sent_at", "answered_at"
-    )
+    rows = RotaEntry.objects.filter(
+        sent_at__gte=since, answered_at__isnull=False, lender_id__in=sorted(lender_ids)
+    ).values_list("lender_id", "sent_at", "answered_at")
     # A year of a consortium's rota is tens of thousands of rows: read them through the
     # cursor, since the ORM's per-value conversion of two datetimes was most of the time.
     sql, params = rows.query.sql_with_params()
