@@ -226,3 +226,38 @@ def test_in_place_review_and_lender_answers(members, clock):
     assert "Cancelled" in response.content.decode()
     first.refresh_from_db()
     assert first.status == Status.CANCELLED
+
+
+def test_a_loan_and_a_retry_on_the_request_pages_in_place(members, clock):
+    book = services.submit(
+        by=members.c.reader, library=members.home, type_="book",
+        citation={"title": "计算机程序设计艺术", "isbn": "9787111205715"},
+    )  # fmt: skip
+    staff, thu, ruc = client_of(members.c.staff), *(client_of(u) for u in members.lender_staff[:2])
+    home, lent = f"/desk/PKU/docdelivery/{book.pk}/", f"/desk/THU/docdelivery/{book.pk}/"
+    assert staff.post(home + "approve/", {"rota": "THU RUC"}, **HX).status_code == 200
+
+    # THU asks for a retry; PKU declines it, and RUC has it.
+    answer = thu.post(lent + "retry/", {"reason": "LoanCondition", "cost": "12.5"}, **HX)
+    assert answer.status_code == 200
+    page = staff.get(home).content.decode()
+    assert "Loan condition" in page and "12.50 yuan" in page
+    answer = staff.post(home + "decline-retry/", **HX)
+    assert answer.status_code == 200 and 'id="request-heading"' in answer.content.decode()
+    book.refresh_from_db()
+    assert book.lender.code == "RUC"
+
+    # RUC ships it; PKU receives it and sends it back; RUC completes it.
+    lent = f"/desk/RUC/docdelivery/{book.pk}/"
+    assert 'id="ship-' in ruc.get(lent).content.decode()
+    assert ruc.post(lent + "ship/", **HX).status_code == 200
+    assert 'id="receive-button"' in staff.get(home).content.decode()
+    assert staff.post(home + "receive/", **HX).status_code == 200
+    answer = staff.post(home + "return/", **HX)
+    assert answer.status_code == 200 and 'id="return-button"' not in answer.content.decode()
+    answer = ruc.post(lent + "complete/", **HX)
+    assert answer.status_code == 200 and "Completed" in answer.content.decode()
+    book.refresh_from_db()
+    assert book.status == Status.COMPLETED
+    # A step out of turn is refused with its status, in place.
+    assert ruc.post(lent + "ship/", **HX).status_code == 409
