@@ -156,6 +156,10 @@ def test_openurl_to_download(
     # The reader's pages once more in the other language.
     use_language(page, live_server, other)
     page.goto("/docdelivery/new/")
+    expect(page.locator("#id_issn")).to_be_visible()
+    page.locator("input[name=type][value=book]").check()  # a whole book: no journal fields
+    expect(page.locator("#id_issn")).to_be_hidden()
+    expect(page.locator("#id_isbn")).to_be_visible()
     check_layout(page, f"form-{other}")
     page.goto(f"/docdelivery/{doc.pk}/")
     check_layout(page, f"request-delivered-{other}")
