@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,7 @@ from libreach.docdelivery.models import DocRequest
 router = Router(tags=["document delivery"])
 
 M = "docdelivery.DocRequest"
+LibraryCode = Annotated[str, lengths.schema_field("consortium.Library", "code")]
 
 
 class DocRequestIn(Schema):
@@ -173,7 +174,7 @@ def get_request(request, request_id: int):
 
 
 class DocRotaIn(Schema):
-    rota: list[str] | None = Field(
+    rota: list[LibraryCode] | None = Field(
         None, description="Lenders' codes in order; omitted: built from the members' holdings."
     )
 
@@ -219,10 +220,10 @@ def satisfy_locally(request, request_id: int, payload: DocNoteIn | None = None):
 
 
 class DocLendersIn(Schema):
-    lenders: list[str] = Field(description="The lenders still to be asked, in order.")
+    lenders: list[LibraryCode] = Field(description="The lenders still to be asked, in order.")
 
 
-@router.put(
+@router.post(
     "/docdelivery/requests/{request_id}/rota",
     response={200: DocRequestOut, **WRITE_ERRORS},
     summary="Set the lenders still to be asked",
@@ -233,8 +234,12 @@ def edit_rota(request, request_id: int, payload: DocLendersIn):
 
 
 class DocUnfilledIn(Schema):
-    reason: str = Field(description="An ISO 18626 reasonUnfilled value, e.g. NotHeld.")
-    note: str = Field("", max_length=500)
+    reason: str = lengths.schema_field(
+        "docdelivery.RotaEntry",
+        "reason_unfilled",
+        description="An ISO 18626 reasonUnfilled value, e.g. NotHeld.",
+    )
+    note: str = lengths.schema_field("docdelivery.RotaEntry", "note", "")
 
 
 @router.post(
@@ -260,9 +265,13 @@ def will_supply(request, request_id: int):
 
 
 class DocRetryIn(Schema):
-    reason: str = Field(description="An ISO 18626 reasonRetry value, e.g. CostExceedsMaxCost.")
-    cost: Decimal | None = Field(None, ge=0, max_digits=9, decimal_places=2)
-    note: str = Field("", max_length=500)
+    reason: str = lengths.schema_field(
+        "docdelivery.RotaEntry",
+        "reason_retry",
+        description="An ISO 18626 reasonRetry value, e.g. CostExceedsMaxCost.",
+    )
+    cost: float | None = Field(None, ge=0, le=9_999_999.99, description="In CNY.")
+    note: str = lengths.schema_field("docdelivery.RotaEntry", "note", "")
 
 
 @router.post(
@@ -275,7 +284,7 @@ def retry(request, request_id: int, payload: DocRetryIn):
         request_id=request_id,
         by=request.auth,
         reason=payload.reason,
-        cost=payload.cost,
+        cost=None if payload.cost is None else Decimal(str(round(payload.cost, 2))),
         note=payload.note,
     )
     return {"id": done.pk, "status": done.status}
