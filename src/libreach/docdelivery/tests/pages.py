@@ -11,7 +11,7 @@ from libreach.accounts import services as account_services
 from libreach.docdelivery import services
 from libreach.docdelivery.tests.conftest import ARTICLE, PDF
 from libreach.testing.fixtures import PASSWORD
-from libreach.testing.pages import DESK, DESK_POST, LOGIN, SIGNED_IN, PageCase
+from libreach.testing.pages import ACTORS, DESK, DESK_POST, LOGIN, SIGNED_IN, PageCase
 
 # The reader's own request: theirs alone here; staff use the desk's page for it.
 OWN: dict = {
@@ -183,4 +183,6 @@ CASES = [
     PageCase("POST", R + "supply/", setup=_lent, data=_pdf, expect=DESK_POST),
     PageCase("POST", R + "ship/", setup=_lent_book, expect=DESK_POST),
     PageCase("POST", R + "complete/", setup=_lent_book_returned, expect=DESK_POST),
+    # --- ISO 18626: member systems post XML here (test_iso18626_exchange.py); no page ---
+    PageCase("GET", "iso18626", expect=dict.fromkeys(ACTORS, 405)),
 ]
