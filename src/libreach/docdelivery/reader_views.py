@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from libreach.accounts.selectors import reader_profile
-from libreach.core import inplace
+from libreach.core import inplace, lengths
 from libreach.core.errors import DomainError
 from libreach.docdelivery import citations, selectors, services
 from libreach.docdelivery.models import (
@@ -105,28 +105,28 @@ class CitationForm(forms.Form):
         widget=forms.RadioSelect,
         initial=RequestType.ARTICLE,
     )
-    article_title = forms.CharField(
-        label=gettext_lazy("Article or chapter title"), max_length=500, required=False
+    article_title = lengths.form_field(
+        DocRequest, "article_title", label=gettext_lazy("Article or chapter title")
     )
-    title = forms.CharField(
+    title = lengths.form_field(
+        DocRequest,
+        "title",
         label=gettext_lazy("Journal or book title"),
-        max_length=500,
         error_messages={"required": gettext_lazy("Give the title of the journal or the book.")},
     )
-    authors = forms.CharField(label=gettext_lazy("Authors"), max_length=500, required=False)
-    issn = forms.CharField(label="ISSN", max_length=9, required=False)
-    isbn = forms.CharField(label="ISBN", max_length=17, required=False)
-    year = forms.CharField(
-        label=pgettext_lazy("of publication", "Year"), max_length=16, required=False
-    )
-    volume = forms.CharField(label=gettext_lazy("Volume"), max_length=32, required=False)
-    issue = forms.CharField(label=gettext_lazy("Issue"), max_length=32, required=False)
-    pages = forms.CharField(label=gettext_lazy("Pages"), max_length=64, required=False)
-    doi = forms.CharField(label="DOI", max_length=255, required=False)
-    note = forms.CharField(
+    authors = lengths.form_field(DocRequest, "authors", label=gettext_lazy("Authors"))
+    issn = lengths.text_field(label="ISSN", max_length=9, required=False)
+    # As printed, hyphens and all (978-7-111-20571-5): the digits are kept (clean_isbn).
+    isbn = lengths.text_field(label="ISBN", max_length=17, required=False)
+    year = lengths.form_field(DocRequest, "year", label=pgettext_lazy("of publication", "Year"))
+    volume = lengths.form_field(DocRequest, "volume", label=gettext_lazy("Volume"))
+    issue = lengths.form_field(DocRequest, "issue", label=gettext_lazy("Issue"))
+    pages = lengths.form_field(DocRequest, "pages", label=gettext_lazy("Pages"))
+    doi = lengths.form_field(DocRequest, "doi", label="DOI")
+    note = lengths.form_field(
+        DocRequest,
+        "note",
         label=gettext_lazy("Note for the library (optional)"),
-        max_length=500,
-        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     from_openurl = forms.BooleanField(required=False, widget=forms.HiddenInput)

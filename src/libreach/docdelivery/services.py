@@ -162,12 +162,23 @@ def submit(
     if type_ not in RequestType.values:
         raise RuleViolation(_("The type must be article, chapter or book."), code="invalid_type")
     fields = {name: (citation.get(name) or "").strip() for name in CITATION_FIELDS}
+    normal = citations.normalise({"type": type_, **fields})
+    # An ISBN or ISSN that does not check is said, not dropped: the reader may have
+    # mistyped it, and lenders are found by it.
+    for name, label in (("isbn", "ISBN"), ("issn", "ISSN")):
+        if fields[name] and not normal[name]:
+            raise RuleViolation(
+                _("%(label)s %(value)s is not valid: check it, or leave it out."),
+                code=f"invalid_{name}",
+                label=label,
+                value=fields[name][:40],
+            )
+    # Identifiers in one form (an ISBN's hyphens gone) before their length is checked.
+    fields.update({k: normal[k] for k in ("issn", "isbn", "doi", "year")})
     for name, value in fields.items():
         require_fits(DocRequest, name, value)
     if not fields["title"]:
         raise RuleViolation(_("Give the title of the journal or the book."), code="title_required")
-    normal = citations.normalise({"type": type_, **fields})
-    fields.update({k: normal[k] for k in ("issn", "isbn", "doi", "year") if k in normal})
     key = citations.citation_key({"type": type_, **normal})
     with transaction.atomic():
         # One reader's submissions one at a time: two taps on "Send" make one request.

@@ -447,3 +447,17 @@ def test_a_supplied_copy_is_charged_once_and_a_free_period_puts_it_on_the_subsid
     unfilled = _submit(members, doi="", pages="1-30", article_title="Other")
     services.approve(request_id=unfilled.pk, by=members.c.staff, rota=[], at=TUESDAY_10)
     assert not FeeCharge.objects.filter(request=unfilled).exists()
+
+
+def test_identifiers_are_kept_in_one_form_and_a_wrong_one_is_said(members):
+    book = _submit(
+        members, type_="book", title="数据结构", isbn="978-7-302-14751-0", doi="", issn=""
+    )
+    assert book.isbn == "9787302147510"
+    error = _refused(RuleViolation, lambda: _submit(members, issn="0028-0837", doi=""))
+    assert error.code == "invalid_issn"
+    error = _refused(
+        RuleViolation,
+        lambda: _submit(members, type_="book", isbn="978-7-302-14751-1", doi="", issn=""),
+    )
+    assert error.code == "invalid_isbn"
