@@ -16,7 +16,7 @@ from libreach.consortium.selectors import library_by_code
 from libreach.core import lengths
 from libreach.core.errors import RuleViolation
 from libreach.core.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut
-from libreach.docdelivery import selectors, services, stats
+from libreach.docdelivery import fees, selectors, services, stats
 from libreach.docdelivery.models import DocRequest
 
 router = Router(tags=["document delivery"])
@@ -372,3 +372,20 @@ def consortium_stats(request, params: Query[DocStatsParams]):
     require_consortium_admin(request.auth)
     _period(params)
     return stats.consortium_figures(start=params.from_, end=params.to)
+
+
+@router.get(
+    "/stats/docdelivery/fees",
+    response={200: dict, **READ_ERRORS},
+    summary="Fees and the consortium's subsidy per member, as borrower and as lender",
+)
+def fees_by_member(request, params: Query[DocStatsParams]):
+    _period(params)
+    figures = fees.subsidy_by_member(params.from_, params.to, by=request.auth)
+    # Money as text with two places, as the database keeps it (JSON has no decimals).
+    return {
+        code: {
+            key: str(value) if isinstance(value, Decimal) else value for key, value in row.items()
+        }
+        for code, row in figures.items()
+    }

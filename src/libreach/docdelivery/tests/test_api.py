@@ -220,3 +220,27 @@ def test_the_statistics_route(api_as, members, file_store):
         403,
         "forbidden",
     )
+
+
+def test_fees_and_subsidy_per_member(api_as, members, file_store):
+    from decimal import Decimal
+
+    from libreach.docdelivery.models import FeeBasis, FeePolicy, ServiceType
+
+    FeePolicy.objects.create(
+        service_type=ServiceType.COPY, basis=FeeBasis.PER_REQUEST, price=Decimal("10.00"),
+        valid_from=dt.date(2026, 1, 1),
+    )  # fmt: skip
+    request_id = _approved(api_as, members)
+    lender = _lender(members)
+    lender.client.post(
+        f"{URL}/{request_id}/supply",
+        {"file": SimpleUploadedFile("copy.pdf", PDF, content_type="application/pdf")},
+        headers=lender.headers,
+    )
+    url = "/api/v1/stats/docdelivery/fees"
+    period = {"from": "2026-03-01", "to": "2026-03-31"}
+    body = api_as("consortium_admin").get(url, period).json()
+    assert body["PKU"]["fees"] == "10.00" and body["PKU"]["paid_by_readers"] == "10.00"
+    assert body["THU"]["supplied"] == 1
+    _error(api_as("staff").get(url, period), 403, "forbidden")
