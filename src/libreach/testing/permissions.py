@@ -55,6 +55,8 @@ class RouteCase:
     setup: Setup | None = None
     name: str = ""
     extra: dict[str, int] = field(default_factory=dict)
+    # The body is a form with files (multipart), not JSON: an upload route.
+    multipart: bool = False
 
     def __post_init__(self):
         missing = set(CORE_ACTORS) - set(self.expect)
@@ -88,6 +90,8 @@ def run_case(consortium, api_as, case: RouteCase, actor: str, status: int) -> No
 
     if case.method.upper() == "GET":
         response = client.get(path, case.query)
+    elif case.multipart:
+        response = client.client.post(path, body or {}, headers=client.headers)
     else:
         response = client.request(case.method, path, body if body is not None else {})
 
