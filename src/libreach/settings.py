@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "libreach.circulation",
     "libreach.contactless",
     "libreach.docdelivery",
+    "libreach.eresources",
     "libreach.site",  # above the apps: the demo, the desk home
 ]
 
