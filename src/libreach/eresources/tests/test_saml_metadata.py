@@ -172,3 +172,13 @@ def test_external_entities_are_not_read(tmp_path):
 def test_malformed_metadata_is_an_error():
     with pytest.raises(MetadataError):
         read_idps(b"<md:EntitiesDescriptor xmlns:md='urn:oasis:names:tc:SAML:2.0:metadata'>")
+
+
+def test_a_single_entity_document_is_read():
+    document = b"""<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"
+        entityID="https://idp.one.edu.cn/idp/shibboleth">
+      <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/>
+    </md:EntityDescriptor>"""
+    (idp,) = read_idps(document)
+    assert idp.entity_id == "https://idp.one.edu.cn/idp/shibboleth"
+    assert idp.names == () and idp.name() == idp.entity_id
