@@ -135,8 +135,11 @@ def _looks_alike(a: bytes, b: bytes) -> bool:
 
 
 class _Patrol:
-    def __init__(self, client, global_cap, per_host_cap, per_host_delay, retries, backoff):
-        self.client = client
+    def __init__(self, make_client, global_cap, per_host_cap, per_host_delay, retries, backoff):
+        self.make_client = make_client
+        # One client (connection pool) per host: httpcore scans its whole pool on every
+        # request, so one pool over thousands of hosts' connections costs O(n) each time.
+        self.clients: dict[str, httpx.AsyncClient] = {}
         self.global_gate = asyncio.Semaphore(global_cap)
         self.per_host_cap = per_host_cap
         self.per_host_delay = per_host_delay
@@ -164,18 +167,22 @@ class _Patrol:
         async with host_gate:
             await self._pace(host)
             async with self.global_gate:
-                request = self.client.build_request(method, url)
-                response = await self.client.send(request, stream=True)
+                client = self.clients.get(host)
+                if client is None:
+                    client = self.clients[host] = self.make_client()
+                request = client.build_request(method, url)
+                response = await client.send(request, stream=True)
                 try:
-                    body = None
-                    if want_body:
-                        chunks, size = [], 0
-                        async for chunk in response.aiter_bytes():
+                    # Read to the end (even HEAD's empty body) so the connection goes back
+                    # to the pool for keep-alive; a page longer than the limit closes it.
+                    chunks, size = [], 0
+                    async for chunk in response.aiter_bytes():
+                        if want_body:
                             chunks.append(chunk)
-                            size += len(chunk)
-                            if size >= BODY_LIMIT:
-                                break
-                        body = b"".join(chunks)[:BODY_LIMIT]
+                        size += len(chunk)
+                        if size >= BODY_LIMIT:
+                            break
+                    body = b"".join(chunks)[:BODY_LIMIT] if want_body else None
                 finally:
                     await response.aclose()
         return _Answer(response.status_code, response.headers.get("location"), body)
@@ -306,25 +313,36 @@ async def check_links(
     urls = list(urls)
     total = len(urls)
     done = 0
-    limits = httpx.Limits(max_connections=global_cap, max_keepalive_connections=global_cap)
-    async with httpx.AsyncClient(
-        timeout=httpx.Timeout(timeout),
-        limits=limits,
-        verify=verify,
-        follow_redirects=False,  # followed by hand, so the chain and loops are seen
-        headers={"User-Agent": USER_AGENT},
-    ) as client:
-        patrol = _Patrol(client, global_cap, per_host_cap, per_host_delay, retries, backoff)
+    # One TLS context for all the clients: loading the CA bundle per host is slow.
+    if not isinstance(verify, ssl.SSLContext):
+        verify = httpx.create_ssl_context(verify=verify)
 
-        async def one(url: str) -> Result:
-            nonlocal done
-            try:
-                res = await patrol.check(url, max_redirects)
-            except Exception as exc:  # a patrol of thousands must not stop at one URL
-                res = Result(url, Status.CONNECTION_FAILURE, None, url, 0.0, repr(exc))
-            done += 1
-            if progress is not None:
-                progress(res, done, total)
-            return res
+    def make_client() -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(
+                max_connections=per_host_cap, max_keepalive_connections=per_host_cap
+            ),
+            verify=verify,
+            follow_redirects=False,  # followed by hand, so the chain and loops are seen
+            headers={"User-Agent": USER_AGENT},
+        )
 
+    patrol = _Patrol(make_client, global_cap, per_host_cap, per_host_delay, retries, backoff)
+
+    async def one(url: str) -> Result:
+        nonlocal done
+        try:
+            res = await patrol.check(url, max_redirects)
+        except Exception as exc:  # a patrol of thousands must not stop at one URL
+            res = Result(url, Status.CONNECTION_FAILURE, None, url, 0.0, repr(exc))
+        done += 1
+        if progress is not None:
+            progress(res, done, total)
+        return res
+
+    try:
         return list(await asyncio.gather(*(one(u) for u in urls)))
+    finally:
+        for client in patrol.clients.values():
+            await client.aclose()

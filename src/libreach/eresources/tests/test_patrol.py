@@ -40,9 +40,17 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve(routes=None, fallback=None, host="127.0.0.1"):
+def serve(routes=None, fallback=None, host="127.0.0.1", protocol="HTTP/1.0", connections=None):
     # staticmethod: a plain function stored on the class would be bound to the handler.
     extra = {"routes": routes or {}, "fallback": staticmethod(fallback) if fallback else None}
+    extra["protocol_version"] = protocol  # HTTP/1.1 keeps connections alive
+    if connections is not None:  # count the TCP connections the server accepts
+
+        def handle(self):
+            connections.append(self.client_address)
+            Handler.handle(self)
+
+        extra["handle"] = handle
     handler = type("H", (Handler,), extra)
     server = ThreadingHTTPServer((host, 0), handler)
     server.daemon_threads = True
@@ -198,3 +206,13 @@ def test_sign_in_pages_count_as_reachable(target):
     with serve({"/db": redirect(target)}) as site:
         [result] = check([f"{site}/db"])
     assert result.status == Status.LOGIN_REQUIRED
+
+
+def test_connections_are_kept_alive():
+    connections = []
+    routes = {f"/p/{i}": page() for i in range(30)}
+    with serve(routes, protocol="HTTP/1.1", connections=connections) as site:
+        results = check([f"{site}/p/{i}" for i in range(30)], per_host_cap=2)
+    assert {r.status for r in results} == {Status.OK}
+    # 31 requests (30 HEADs and the soft-404 probe) over at most per_host_cap connections.
+    assert len(connections) <= 2
