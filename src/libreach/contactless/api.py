@@ -201,14 +201,14 @@ class HandoverIn(Schema):
     proxy_id_number: str | None = Field(None, max_length=40)
 
 
-class LoanOut(Schema):
+class HandoverLoanOut(Schema):
     barcode: str
     due_date: dt.date
 
 
 class HandoverOut(Schema):
     status: str
-    loans: list[LoanOut]
+    loans: list[HandoverLoanOut]
 
 
 class PickLineOut(Schema):
