@@ -4,7 +4,7 @@ else."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from libreach.accounts.policies import Actor, require_staff
 from libreach.consortium.models import Library
@@ -43,16 +43,43 @@ def review_queue(library: Library, *, by: Actor) -> QuerySet[DocRequest]:
     )
 
 
+# What a lender's queue holds: requests waiting for its answer, its copy, or (returned
+# books) its check-in.
+LENDER_QUEUE = (Status.SENT, Status.WILL_SUPPLY, Status.RETRY_POSSIBLE, Status.RETURNED)
+
+
 def lender_queue(library: Library, *, by: Actor) -> QuerySet[DocRequest]:
     """Requests other members have sent this library, waiting for its answer or its copy
     (oldest first)."""
     require_staff(by, library)
     return _with_details(
-        DocRequest.objects.filter(
-            lender=library,
-            status__in=(Status.SENT, Status.WILL_SUPPLY, Status.RETRY_POSSIBLE, Status.RETURNED),
-        )
+        DocRequest.objects.filter(lender=library, status__in=LENDER_QUEUE)
     ).order_by("updated_at", "id")
+
+
+def desk_work_counts(libraries: list[Library], *, by: Actor) -> dict[int, dict[str, int]]:
+    """Per library (by id): its readers' requests waiting for review (`dd_to_review`, the
+    review queue's rows) and other members' requests in its lending queue (`dd_to_lend`).
+    Two queries, whatever the number of libraries."""
+    for library in libraries:
+        require_staff(by, library)
+
+    def per(field: str, **filters) -> dict[int, int]:
+        rows = (
+            DocRequest.objects.filter(**{f"{field}__in": libraries}, **filters)
+            .order_by()
+            .values(field)
+            .annotate(n=Count("id"))
+            .values_list(field, "n")
+        )
+        return dict(rows)
+
+    review = per("library", status=Status.NEW)
+    lend = per("lender", status__in=LENDER_QUEUE)
+    return {
+        lib.pk: {"dd_to_review": review.get(lib.pk, 0), "dd_to_lend": lend.get(lib.pk, 0)}
+        for lib in libraries
+    }
 
 
 def library_requests(

@@ -36,6 +36,8 @@ WORK = (
     ("holds_overdue", _("Holds past their date"), "desk:requests", "?tab=awaiting"),
     ("quarantine_due", _("Quarantine ending today"), "desk:quarantine", ""),
     ("to_check_in", _("Copies to check in"), "desk:returns", ""),
+    ("dd_to_review", _("Document delivery requests to review"), "desk:docdelivery", ""),
+    ("dd_to_lend", _("Requests from other members to answer"), "desk:docdelivery_lending", ""),
 )
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from libreach.circulation import selectors as circulation_selectors
 from libreach.consortium.models import Library
 from libreach.contactless import selectors as contactless_selectors
+from libreach.docdelivery import selectors as docdelivery_selectors
 
 
 def desk_work(
@@ -33,6 +34,8 @@ def desk_work(
         libraries, today=today, day_start=day_start, day_end=day_end, by=by
     )
     quarantine = circulation_selectors.quarantine_due_counts(libraries, until=day_end, by=by)
+    lending = docdelivery_selectors.desk_work_counts(libraries, by=by)
     for library in libraries:
         counts[library.pk]["quarantine_due"] = quarantine.get(library.pk, 0)
+        counts[library.pk].update(lending[library.pk])
     return counts

@@ -32,6 +32,8 @@ ZEROS = {
     "holds_overdue": 0,
     "quarantine_due": 0,
     "to_check_in": 0,
+    "dd_to_review": 0,
+    "dd_to_lend": 0,
 }
 
 
@@ -208,14 +210,15 @@ def test_disinfection_required_counts_requests_to_disinfect_before_staging(shelf
 def test_the_counts_take_a_fixed_number_of_queries(
     busy_morning, consortium, django_assert_num_queries
 ):
-    # The user's roles (one query, then cached), six contactless counts, one quarantine.
+    # The user's roles (one query, then cached), six contactless counts, one quarantine,
+    # two of document delivery.
     from libreach.accounts.models import User
 
     staff = User.objects.get(pk=consortium.staff.pk)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):
         desk_work([consortium.lib], by=staff, now=NOW)
     admin = User.objects.get(pk=consortium.consortium_admin.pk)
-    with django_assert_num_queries(7):  # a consortium admin has no roles to read
+    with django_assert_num_queries(9):  # a consortium admin has no roles to read
         desk_work([consortium.lib, consortium.other_lib], by=admin, now=NOW)
 
 
@@ -270,3 +273,29 @@ def test_the_choice_of_libraries_shows_what_waits_at_each(busy_morning, consorti
     rows = {row["library"].code: row["work"] for row in response.context["rows"]}
     assert {w.key: w.count for w in rows["BLCU"]} == {"to_pick": 1, "quarantine_due": 1}
     assert {w.key: w.count for w in rows["PKU"]}["to_pick"] == 2
+
+
+def test_document_delivery_counts_review_and_lending(consortium):
+    from libreach.docdelivery import services as dd
+
+    request = dd.submit(
+        by=consortium.reader,
+        library=consortium.lib,
+        type_="article",
+        citation={"title": "Nature", "article_title": "A paper", "year": "2020"},
+    )
+    dd.submit(
+        by=consortium.other_reader,
+        library=consortium.lib,
+        type_="article",
+        citation={"title": "Cell", "article_title": "Another", "year": "2020"},
+    )
+    dd.approve(request_id=request.pk, by=consortium.staff, rota=["BLCU"])
+    both = desk_work(
+        [consortium.lib, consortium.other_lib], by=consortium.consortium_admin, now=NOW
+    )
+    assert (both[consortium.lib.pk]["dd_to_review"], both[consortium.lib.pk]["dd_to_lend"]) == (
+        1,
+        0,
+    )
+    assert both[consortium.other_lib.pk]["dd_to_lend"] == 1
