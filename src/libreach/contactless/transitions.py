@@ -1,8 +1,8 @@
 """The borrow request and its lines as tables of allowed transitions (docs/architecture.md).
 
 Each row: state, trigger, next state, the modes it applies to, and who may fire it.
-`fire` refuses anything outside the table with Conflict("invalid_transition"), before
-anything is written.
+`request_next`, `line_next` and `run_next` refuse anything outside the tables with
+Conflict("invalid_transition") before anything is written (core.transitions).
 """
 
 from dataclasses import dataclass
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from libreach.contactless.models import DeliveryRun, LineStatus, Mode, RequestStatus
-from libreach.core.errors import Conflict
+from libreach.core import transitions as table
 
 R = RequestStatus
 L = LineStatus
@@ -109,50 +109,34 @@ LINE_TABLE: tuple[Transition, ...] = (
 _WHO = {READER: _("reader"), STAFF: _("staff"), VOLUNTEER: _("volunteer"), SYSTEM: _("system")}
 
 
-def _label(choices, value: str):
-    """A state's label, translated when read (the raw value if the table has no label)."""
-    return dict(choices.choices).get(value, value)
-
-
-def find(table, state: str, trigger: str, mode: str) -> Transition | None:
-    for row in table:
-        if row.state == state and row.trigger == trigger and mode in row.modes:
-            return row
-    return None
-
-
 def request_next(state: str, trigger: str, mode: str, who: str = SYSTEM) -> str:
     """The request's next state, or Conflict (409) when the table has no such row."""
-    row = find(REQUEST_TABLE, state, trigger, mode)
-    if row is None:
-        raise Conflict(
-            _("A request that is “%(state)s” (%(mode)s) cannot take '%(trigger)s'."),
-            code="invalid_transition",
-            state=_label(RequestStatus, state),
-            mode=_label(Mode, mode),
-            trigger=trigger,
-        )
-    if who not in row.who:
-        raise Conflict(
-            _("A request that is “%(state)s” can no longer be changed that way by the %(who)s."),
-            code="invalid_transition",
-            state=_label(RequestStatus, state),
-            who=_WHO.get(who, who),
-        )
-    return row.next_state
+    return table.next_state(
+        REQUEST_TABLE,
+        state,
+        trigger,
+        who,
+        applies=lambda row: mode in row.modes,
+        states=RequestStatus,
+        refusal=_("A request that is “%(state)s” (%(mode)s) cannot take '%(trigger)s'."),
+        mode=table.label(Mode, mode),
+        refusal_by_who=_(
+            "A request that is “%(state)s” can no longer be changed that way by the %(who)s."
+        ),
+        who_words=_WHO,
+    )
 
 
 def line_next(state: str, trigger: str, who: str) -> str:
     """The line's next state, or Conflict (409) when the table has no such row for `who`."""
-    row = find(LINE_TABLE, state, trigger, Mode.DELIVERY)
-    if row is None or who not in row.who:
-        raise Conflict(
-            _("A line that is “%(state)s” cannot take '%(trigger)s'."),
-            code="invalid_transition",
-            state=_label(LineStatus, state),
-            trigger=trigger,
-        )
-    return row.next_state
+    return table.next_state(
+        LINE_TABLE,
+        state,
+        trigger,
+        who,
+        states=LineStatus,
+        refusal=_("A line that is “%(state)s” cannot take '%(trigger)s'."),
+    )
 
 
 def actions(state: str, mode: str, who: str) -> frozenset[str]:
@@ -187,12 +171,11 @@ RUN_TABLE: tuple[Transition, ...] = (
 
 
 def run_next(state: str, trigger: str, who: str) -> str:
-    row = find(RUN_TABLE, state, trigger, Mode.DELIVERY)
-    if row is None or who not in row.who:
-        raise Conflict(
-            _("A delivery run that is “%(state)s” cannot take '%(trigger)s'."),
-            code="invalid_transition",
-            state=_label(DeliveryRun.Status, state),
-            trigger=trigger,
-        )
-    return row.next_state
+    return table.next_state(
+        RUN_TABLE,
+        state,
+        trigger,
+        who,
+        states=DeliveryRun.Status,
+        refusal=_("A delivery run that is “%(state)s” cannot take '%(trigger)s'."),
+    )

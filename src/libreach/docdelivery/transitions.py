@@ -5,14 +5,14 @@ it. READER is the requesting reader; STAFF the staff of the reader's library (IS
 requesting agency); LENDER the staff (or the ISO 18626 system) of the member now holding
 the request (the supplying agency); SYSTEM the platform itself (timeouts, the end of the
 rota). `request_next` and `entry_next` refuse anything outside the tables with
-Conflict("invalid_transition") before anything is written.
+Conflict("invalid_transition") before anything is written (core.transitions).
 """
 
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from libreach.core.errors import Conflict
+from libreach.core import transitions as table
 from libreach.docdelivery.models import RequestType, RotaStatus, Status
 
 S = Status
@@ -126,48 +126,33 @@ ENTRY_TABLE: tuple[Transition, ...] = (
 _WHO = {READER: _("reader"), STAFF: _("staff"), LENDER: _("lender"), SYSTEM: _("system")}
 
 
-def _label(choices, value: str):
-    return dict(choices.choices).get(value, value)
-
-
-def find(table, state: str, trigger: str, type_: str) -> Transition | None:
-    for row in table:
-        if row.state == state and row.trigger == trigger and type_ in row.types:
-            return row
-    return None
-
-
 def request_next(state: str, trigger: str, type_: str, who: str) -> str:
     """The request's next state, or Conflict (409) when the table has no such row."""
-    row = find(REQUEST_TABLE, state, trigger, type_)
-    if row is None:
-        raise Conflict(
-            _("A request that is “%(state)s” cannot take '%(trigger)s'."),
-            code="invalid_transition",
-            state=_label(Status, state),
-            trigger=trigger,
-        )
-    if who not in row.who:
-        raise Conflict(
-            _("A request that is “%(state)s” cannot be changed that way by the %(who)s."),
-            code="invalid_transition",
-            state=_label(Status, state),
-            who=_WHO.get(who, who),
-        )
-    return row.next_state
+    return table.next_state(
+        REQUEST_TABLE,
+        state,
+        trigger,
+        who,
+        applies=lambda row: type_ in row.types,
+        states=Status,
+        refusal=_("A request that is “%(state)s” cannot take '%(trigger)s'."),
+        refusal_by_who=_(
+            "A request that is “%(state)s” cannot be changed that way by the %(who)s."
+        ),
+        who_words=_WHO,
+    )
 
 
 def entry_next(state: str, trigger: str, who: str) -> str:
     """A rota entry's next state, or Conflict (409)."""
-    row = find(ENTRY_TABLE, state, trigger, RequestType.ARTICLE)
-    if row is None or who not in row.who:
-        raise Conflict(
-            _("A lender's turn that is “%(state)s” cannot take '%(trigger)s'."),
-            code="invalid_transition",
-            state=_label(RotaStatus, state),
-            trigger=trigger,
-        )
-    return row.next_state
+    return table.next_state(
+        ENTRY_TABLE,
+        state,
+        trigger,
+        who,
+        states=RotaStatus,
+        refusal=_("A lender's turn that is “%(state)s” cannot take '%(trigger)s'."),
+    )
 
 
 def actions(state: str, type_: str, who: str) -> frozenset[str]:
