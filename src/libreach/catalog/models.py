@@ -131,6 +131,9 @@ class JournalHolding(models.Model):
     first_year = models.PositiveSmallIntegerField(_("first year held"), null=True, blank=True)
     last_year = models.PositiveSmallIntegerField(_("last year held"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # Where the row came from when a list wrote it (e.g. "kbart:12", a licensed package's
+    # KBART title list), so that re-importing the list replaces its rows and no others.
+    source = models.CharField(max_length=40, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["library", "title", "id"]

@@ -24,7 +24,7 @@ WEBVPN_DEFAULT_KEY = b"wrdvpnisthebest!"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _base(host_or_url: str) -> str:
+def base_url(host_or_url: str) -> str:
     """'proxy.example.edu' or 'https://proxy.example.edu/' to 'https://proxy.example.edu'."""
     if "://" not in host_or_url:
         host_or_url = "https://" + host_or_url
@@ -50,7 +50,7 @@ def _param(url: str, name: str) -> str:
 
 
 def ezproxy_link(proxy: str, target: str) -> str:
-    return f"{_base(proxy)}/login?qurl={quote(_checked_target(target), safe='')}"
+    return f"{base_url(proxy)}/login?qurl={quote(_checked_target(target), safe='')}"
 
 
 def ezproxy_target_of(url: str) -> str:
@@ -110,7 +110,7 @@ def webvpn_link(
         rest += "?" + parts.query
     if parts.fragment:
         rest += "#" + parts.fragment
-    return f"{_base(webvpn)}/{scheme}/{token}{rest}"
+    return f"{base_url(webvpn)}/{scheme}/{token}{rest}"
 
 
 def webvpn_target_of(url: str, *, encrypted: bool = True, key: bytes = WEBVPN_DEFAULT_KEY) -> str:

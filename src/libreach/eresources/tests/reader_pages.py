@@ -1,0 +1,3 @@
+"""Page cases of the e-resources reader pages (see pages.py)."""
+
+CASES: list = []
