@@ -756,12 +756,12 @@ def receive_external_request(
     agency): it arrives reviewed by its library, with this lender as its one turn."""
     at = at or timezone.now()
     by = PeerAgency(requester)
-    fields = {name: (citation.get(name) or "").strip() for name in CITATION_FIELDS}
-    fields = {
-        name: value[: DocRequest._meta.get_field(name).max_length] for name, value in fields.items()
-    }
-    normal = citations.normalise({"type": type_, **fields})
-    fields.update({k: normal[k] for k in ("issn", "isbn", "doi", "year") if k in normal})
+    # Another system's citation is taken as it comes, in one form and each field cut to
+    # fit (citations.normalise); the note, which normalise leaves alone, fitted the same way.
+    normal = citations.normalise({"type": type_, **citation})
+    fields = {name: normal[name] for name in citations.TEXT_FIELDS}
+    note_length = DocRequest._meta.get_field("note").max_length
+    fields["note"] = citations.fit(citations.clean(citation.get("note")), note_length)
     with transaction.atomic():
         if DocRequest.objects.filter(library=requester, external_id=external_id).exists():
             raise Conflict(

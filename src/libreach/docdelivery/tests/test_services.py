@@ -461,3 +461,32 @@ def test_identifiers_are_kept_in_one_form_and_a_wrong_one_is_said(members):
         lambda: _submit(members, type_="book", isbn="978-7-302-14751-1", doi="", issn=""),
     )
     assert error.code == "invalid_isbn"
+
+
+def test_another_systems_citation_is_put_in_one_form_and_cut_to_fit(members):
+    # Fitted by citations.normalise alone: on PostgreSQL a field too long would not save.
+    long_words = "Proceedings of the  Symposium\ton Very Long Titles " * 20
+    request = services.receive_external_request(
+        requester=members.lenders[1],
+        lender=members.lenders[0],
+        type_="article",
+        citation={
+            **ARTICLE,
+            "title": long_words,
+            "authors": "Zhou P " * 100,
+            "volume": "Supplement " * 10,
+            "issn": "0028 0836",
+            "doi": "https://doi.org/10.1038/S41586-020-2012-7",
+            "note": "Please send it soon. " * 40,
+        },
+        external_id="RUC-1",
+        at=TUESDAY_10,
+    )
+    request.refresh_from_db()
+    assert request.title.startswith("Proceedings of the Symposium on Very Long Titles")
+    assert len(request.title) <= 500 and request.title.endswith("…")
+    assert len(request.authors) <= 500 and request.authors.endswith("…")
+    assert len(request.volume) <= 32 and request.volume.endswith("…")
+    assert len(request.note) <= 500 and request.note.endswith("…")
+    assert (request.issn, request.doi) == ("0028-0836", "10.1038/s41586-020-2012-7")
+    assert request.status == Status.SENT and request.lender == members.lenders[0]
