@@ -20,6 +20,7 @@ from libreach.consortium.api import router as consortium_router
 from libreach.contactless.api import router as contactless_router
 from libreach.core.errors import DomainError, TooManyRequests
 from libreach.docdelivery.api import router as docdelivery_router
+from libreach.eresources.api import router as eresources_router
 
 
 class LibreachAPI(NinjaAPI):
@@ -223,3 +224,4 @@ api.add_router("", catalog_router)
 api.add_router("", contactless_router)
 api.add_router("", circulation_router)
 api.add_router("", docdelivery_router)
+api.add_router("", eresources_router)
