@@ -5,6 +5,7 @@ from django.urls import path
 from libreach.circulation.desk_urls import urlpatterns as circulation_desk_urls
 from libreach.contactless.desk_urls import urlpatterns as contactless_desk_urls
 from libreach.docdelivery.desk_urls import urlpatterns as docdelivery_desk_urls
+from libreach.eresources.desk_urls import urlpatterns as eresources_desk_urls
 from libreach.site import desk
 
 app_name = "desk"
@@ -15,4 +16,5 @@ urlpatterns = [
     *contactless_desk_urls,
     *circulation_desk_urls,
     *docdelivery_desk_urls,
+    *eresources_desk_urls,
 ]

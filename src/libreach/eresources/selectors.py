@@ -576,3 +576,61 @@ def stats(*, by: Actor, library: Library, now: dt.datetime | None = None) -> dic
         "links_by_status": {s: by_status.get(s, 0) for s in PatrolStatus.values},
         "last_patrol": run.finished_at if run else None,
     }
+
+
+# --- the staff desk ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeskDatabase:
+    """A database as the desk lists it: every route (offers outside their window too),
+    the best first, each with its newest check."""
+
+    database: Database
+    routes: list[AccessRoute]
+    checks: dict[int, LinkCheck]
+
+    @property
+    def best(self) -> AccessRoute | None:
+        home = [r for r in self.routes if r.kind in FROM_HOME_KINDS]
+        return (home or self.routes or [None])[0]
+
+    @property
+    def broken(self) -> int:
+        return sum(1 for c in self.checks.values() if c.status not in REACHABLE_STATUSES)
+
+    @property
+    def reachable(self) -> int:
+        return sum(1 for c in self.checks.values() if c.status in REACHABLE_STATUSES)
+
+    @property
+    def unchecked(self) -> int:
+        return len(self.routes) - len(self.checks)
+
+
+def desk_databases(
+    *, by: Actor, library: Library, database_id: int | None = None
+) -> list[DeskDatabase]:
+    """The library's databases (or one) with all their routes and each route's newest
+    check: three queries whatever the number of databases."""
+    require_manage(by, library)
+    databases = Database.objects.filter(library=library)
+    if database_id is not None:
+        databases = databases.filter(pk=database_id)
+    found = list(
+        databases.order_by("name", "id").prefetch_related(
+            Prefetch("routes", queryset=AccessRoute.objects.order_by("rank", "position", "id"))
+        )
+    )
+    routes = AccessRoute.objects.filter(database__library=library)
+    if database_id is not None:
+        routes = routes.filter(database_id=database_id)
+    checks = latest_status(routes) if found else {}
+    return [
+        DeskDatabase(
+            d,
+            list(d.routes.all()),
+            {r.pk: checks[r.pk] for r in d.routes.all() if r.pk in checks},
+        )
+        for d in found
+    ]
