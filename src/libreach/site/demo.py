@@ -272,6 +272,9 @@ def load_demo(*, stdout=None, progress=None) -> list[Login]:
     # One commit for the whole story rather than one per step (each an fsync).
     with transaction.atomic():
         _ensure_docdelivery(libraries)
+    from libreach.site.demo_eresources import load_eresources
+
+    load_eresources(libraries)
     return logins
 
 

@@ -10,6 +10,7 @@ from libreach.catalog.selectors import search_records
 from libreach.consortium.models import Building, Library, ServicePoint
 from libreach.contactless.models import BorrowRequest, DeliveryRun
 from libreach.docdelivery.models import DocRequest, FeeCharge, SuppliedFile
+from libreach.eresources.models import AccessRoute, LinkCheck
 from libreach.site.demo import PASSWORD, load_demo
 
 
@@ -27,6 +28,8 @@ def counts():
             BorrowRequest,
             DocRequest,
             FeeCharge,
+            AccessRoute,
+            LinkCheck,
         )
     ]
 
@@ -94,6 +97,10 @@ def test_demo_consortium(db, settings, tmp_path):
     for request in DocRequest.objects.all():  # each at a moment in the past, in order
         moments = list(request.history.order_by("id").values_list("at", flat=True))
         assert moments == sorted(moments) and moments[-1] < timezone.now()
+
+    # E-resources (checked in full by test_demo_eresources): JHU's routes and link history.
+    assert AccessRoute.objects.filter(database__library__code="JHU", kind="carsi").count() >= 15
+    assert LinkCheck.objects.filter(status="login_required").exists()
 
     # Loading again changes nothing.
     before = counts()
