@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("libreach.contactless.urls")),
     path("", include("libreach.docdelivery.urls")),
     path("", include("libreach.circulation.urls")),
+    path("", include("libreach.eresources.urls")),
     path("", include("libreach.catalog.urls")),
 ]

@@ -510,6 +510,17 @@ def collection(
 # --- KBART titles and the federation ---------------------------------------------------
 
 
+def _identifier(q: str) -> str:
+    """`q` as a valid ISSN or ISBN as KBART titles keep it, else "" (title words: the
+    normalizers raise on anything but a valid number)."""
+    for normalize in (kbart.normalize_issn, kbart.normalize_isbn):
+        try:
+            return normalize(q)
+        except ValueError:
+            continue
+    return ""
+
+
 def find_titles(*, library: Library, q: str, limit: int = 50) -> list[KbartTitle]:
     """Which of the library's databases carry a journal or e-book: by ISSN or ISBN, else by
     title words."""
@@ -517,7 +528,7 @@ def find_titles(*, library: Library, q: str, limit: int = 50) -> list[KbartTitle
     if not q:
         return []
     titles = KbartTitle.objects.filter(database__library=library).select_related("database")
-    identifier = kbart.normalize_issn(q) or kbart.normalize_isbn(q)
+    identifier = _identifier(q)
     if identifier:
         titles = titles.filter(Q(print_identifier=identifier) | Q(online_identifier=identifier))
     else:

@@ -36,6 +36,8 @@ from libreach.testing.permissions import default_setup
 LANGUAGES = ("zh-hans", "en")
 # Words the same in both languages: the brand, standards, file formats.
 ALLOWED_ASCII = {"libreach", "isbn", "issn", "qr", "pdf", "api", "csv", "marc", "uv", "id", "ics"}
+# Names of access services, the same in Chinese: e-resources' routes.
+ALLOWED_ASCII |= {"vpn", "webvpn", "carsi", "ezproxy", "openathens"}
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff01-\uff60]+")
 ASCII_WORD = re.compile(r"(?<![A-Za-z0-9_.@/-])[A-Za-z]{3,}(?![A-Za-z0-9_@/-])")
 ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?")
