@@ -479,7 +479,13 @@ def move_collection(request, library, collection_id: int):
         lambda: services.move_collection(by=request.user, collection_id=collection_id, step=step),
     )
     if inplace.requested(request):
-        context = _collections_context(request, library, moved=collection_id, inplace=True)
+        context = _collections_context(
+            request,
+            library,
+            moved=collection_id,
+            moved_step="up" if step < 0 else "down",
+            inplace=True,
+        )
         return inplace.fragment(
             request,
             "eresources/desk_topic_list.html",

@@ -735,7 +735,8 @@ def create_collection(
             "title": title,
             "title_en": title_en,
             "intro": intro,
-            "slug": slug or title_en or "",
+            # Neither given: the `topic-N` address below (a Chinese title has no slug).
+            "slug": slug or title_en or None,
             "published": published,
         }
     )
