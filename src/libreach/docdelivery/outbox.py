@@ -48,6 +48,13 @@ def peer_url(library: Library | None) -> str:
     )
 
 
+def _endpoint(library: Library | None, terms: DocDeliverySettings | None) -> str:
+    """`peer_url`, from the member's terms when the caller has read them already."""
+    if terms is not None and library is not None and terms.library_id == library.pk:
+        return terms.iso18626_url
+    return peer_url(library)
+
+
 def our_request_id(request: DocRequest) -> str:
     """How peers know a request made here: requestingAgencyRequestId."""
     return request.external_id or f"{request.library.code}-{request.pk}"
@@ -86,11 +93,16 @@ def _keep(request: DocRequest, peer: Library, message) -> Iso18626Message:
 
 
 def queue_request(
-    request: DocRequest, at: dt.datetime, *, retry: bool = False
+    request: DocRequest,
+    at: dt.datetime,
+    *,
+    retry: bool = False,
+    terms: DocDeliverySettings | None = None,
 ) -> Iso18626Message | None:
     """The request goes to an outside lender (the platform as requesting agency); `retry`:
-    again, on the conditions that lender set (requestType Retry)."""
-    if not peer_url(request.lender):
+    again, on the conditions that lender set (requestType Retry). `terms`: the lender's,
+    if the caller has them (else read here)."""
+    if not _endpoint(request.lender, terms):
         return None
     ids = []
     if request.issn:
@@ -161,11 +173,16 @@ def queue_status(
 
 
 def queue_action(
-    request: DocRequest, action: str, at: dt.datetime, note: str = ""
+    request: DocRequest,
+    action: str,
+    at: dt.datetime,
+    note: str = "",
+    *,
+    terms: DocDeliverySettings | None = None,
 ) -> Iso18626Message | None:
     """The requester here tells an outside lender what it did (Received, ShippedReturn) or
-    wants (Cancel)."""
-    if not peer_url(request.lender):
+    wants (Cancel). `terms`: the lender's, if the caller has them (else read here)."""
+    if not _endpoint(request.lender, terms):
         return None
     message = iso18626.RequestingAgencyMessage(
         header=_header(request, at), action=action, note=note

@@ -110,11 +110,24 @@ def _lock(request_id: int) -> DocRequest:
     try:
         return (
             DocRequest.objects.select_for_update(of=("self",))
-            .select_related("library", "reader", "reader__user", "lender")
+            # The lender's terms too (`_lender_terms`): its endpoint, without another query.
+            .select_related(
+                "library", "reader", "reader__user", "lender", "lender__docdelivery_settings"
+            )
             .get(pk=request_id)
         )
     except DocRequest.DoesNotExist:
         raise NotFound(_("No such document delivery request."), code="request_not_found") from None
+
+
+def _lender_terms(request: DocRequest) -> DocDeliverySettings | None:
+    """The terms of the lender now holding a request `_lock` read (None: no lender)."""
+    if request.lender is None:
+        return None
+    try:
+        return request.lender.docdelivery_settings
+    except DocDeliverySettings.DoesNotExist:
+        return DocDeliverySettings(library=request.lender)
 
 
 def _move(request: DocRequest, trigger: str, who: str, at) -> None:
@@ -259,14 +272,15 @@ def _send_to_next(request: DocRequest, trigger: str, who: str, by: Actor, at) ->
         return
     entry.status = entry_next(entry.status, EntryTrigger.SEND, "system")
     entry.sent_at = at
-    entry.due_at = add_working_days(entry.lender, at, terms_of(entry.lender).response_days)
+    terms = terms_of(entry.lender)  # read once: its window here, its endpoint in the outbox
+    entry.due_at = add_working_days(entry.lender, at, terms.response_days)
     entry.save(update_fields=["status", "sent_at", "due_at"])
     _move(request, trigger, who, at)
     request.lender = entry.lender
     request.save()
     _event(request, "sent", by, at, library=entry.lender, lender=entry.lender.code,
            due=entry.due_at.isoformat())  # fmt: skip
-    outbox.queue_request(request, at)
+    outbox.queue_request(request, at, terms=terms)
 
 
 def approve(
@@ -499,12 +513,13 @@ def accept_retry(*, request_id: int, by: Actor, at: dt.datetime | None = None) -
         entry = _current_entry(request)
         entry.status = entry_next(entry.status, EntryTrigger.RESEND, who)
         entry.sent_at = at
-        entry.due_at = add_working_days(entry.lender, at, terms_of(entry.lender).response_days)
+        terms = terms_of(entry.lender)
+        entry.due_at = add_working_days(entry.lender, at, terms.response_days)
         entry.save()
         _move(request, Trigger.ACCEPT_RETRY, who, at)
         request.save()
         _event(request, "retry_accepted", by, at, library=request.library)
-        outbox.queue_request(request, at, retry=True)
+        outbox.queue_request(request, at, retry=True, terms=terms)
     return request
 
 
@@ -630,7 +645,7 @@ def _home_step(request_id: int, by: Actor, trigger: str, event: str, at) -> DocR
         request.save()
         _event(request, event, by, at, library=request.library)
         action = {Trigger.RECEIVE: "Received", Trigger.RETURN: "ShippedReturn"}[trigger]
-        outbox.queue_action(request, action, at)
+        outbox.queue_action(request, action, at, terms=_lender_terms(request))
     return request
 
 
@@ -671,7 +686,7 @@ def cancel(*, request_id: int, by: Actor, at: dt.datetime | None = None) -> DocR
         request.save()
         _event(request, "cancelled", by, at, library=request.library)
         if who != LENDER and request.lender_id is not None:
-            outbox.queue_action(request, "Cancel", at)
+            outbox.queue_action(request, "Cancel", at, terms=_lender_terms(request))
     return request
 
 

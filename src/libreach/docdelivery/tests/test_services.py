@@ -490,3 +490,36 @@ def test_another_systems_citation_is_put_in_one_form_and_cut_to_fit(members):
     assert len(request.note) <= 500 and request.note.endswith("…")
     assert (request.issn, request.doi) == ("0028-0836", "10.1038/s41586-020-2012-7")
     assert request.status == Status.SENT and request.lender == members.lenders[0]
+
+
+def _settings_reads(captured) -> int:
+    """Queries that read a member's DocDeliverySettings on their own (not joined)."""
+    return sum('FROM "docdelivery_docdeliverysettings"' in q["sql"] for q in captured)
+
+
+def test_a_lenders_terms_are_read_once_per_step(members):
+    # Sending reads the lender's terms for its window and its endpoint in one query; a
+    # receive, a return or a cancel has them with the request it locks.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    thu = members.lender_staff[0]
+    book = _submit(members, type_="book", title="数据结构", isbn="9787302147510", doi="")
+    steps = {
+        "approve": lambda: services.approve(
+            request_id=book.pk, by=members.c.staff, rota=["THU"], at=TUESDAY_10
+        ),
+        "ship": lambda: services.ship(request_id=book.pk, by=thu),
+        "receive": lambda: services.receive(request_id=book.pk, by=members.c.staff),
+        "return": lambda: services.return_loan(request_id=book.pk, by=members.c.staff),
+    }
+    reads = {}
+    for name, step in steps.items():
+        with CaptureQueriesContext(connection) as captured:
+            step()
+        reads[name] = _settings_reads(captured)
+    article = _sent(members)
+    with CaptureQueriesContext(connection) as captured:
+        services.cancel(request_id=article.pk, by=members.c.reader)
+    reads["cancel"] = _settings_reads(captured)
+    assert reads == {"approve": 1, "ship": 0, "receive": 0, "return": 0, "cancel": 0}
