@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from libreach.accounts.models import User
+from libreach.accounts.models import ReaderProfile, User
 from libreach.accounts.policies import SYSTEM, Actor, is_system, require_signed_in
 from libreach.accounts.selectors import reader_profile
 from libreach.consortium.models import Library
@@ -195,7 +195,7 @@ def submit(
     key = citations.citation_key({"type": type_, **normal})
     with transaction.atomic():
         # One reader's submissions one at a time: two taps on "Send" make one request.
-        reader.__class__.objects.select_for_update().get(pk=reader.pk)
+        ReaderProfile.objects.select_for_update().get(pk=reader.pk)
         duplicate = (
             DocRequest.objects.filter(reader=reader, citation_key=key, status__in=OPEN_STATES)
             .values_list("pk", flat=True)

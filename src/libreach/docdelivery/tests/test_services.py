@@ -523,3 +523,20 @@ def test_a_lenders_terms_are_read_once_per_step(members):
         services.cancel(request_id=article.pk, by=members.c.reader)
     reads["cancel"] = _settings_reads(captured)
     assert reads == {"approve": 1, "ship": 0, "receive": 0, "return": 0, "cancel": 0}
+
+
+def test_a_readers_submissions_wait_for_each_other_on_the_reader_profile(members):
+    # Two taps on "Send" make one request: submit locks the reader's ReaderProfile row
+    # first, so the second waits and then finds the first as a duplicate.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        _submit(members)
+    locks = [
+        q["sql"]
+        for q in captured
+        if 'FROM "accounts_readerprofile"' in q["sql"]
+        and (" FOR UPDATE" in q["sql"] or not connection.features.has_select_for_update)
+    ]
+    assert locks, "submit did not lock the reader's profile"
