@@ -484,6 +484,8 @@ def _ensure_library(library: Library, now: dt.datetime) -> None:
                 platform_url=spec.platform_url,
                 routes=_routes(spec, domain, offers.get(spec.name)),
             )
+    if library.code == "YSNU":
+        _import_community_list(library, admin)
     if library.code != "JHU":
         return
     sciencedirect = Database.objects.get(library=library, name="ScienceDirect")
@@ -494,6 +496,30 @@ def _ensure_library(library: Library, now: dt.datetime) -> None:
     )
     _ensure_collections(library, admin)
     _ensure_patrol_history(library, now)
+
+
+def _import_community_list(library: Library, admin) -> None:
+    """YSNU reads the community WAYFless list, as a library does when it joins CARSI: its
+    two databases get the list's links, the four new to it are made and then described."""
+    result = services.import_wayfless(
+        by=admin,
+        library=library,
+        text=(DATA / "carsi-wayfless-community.md").read_text(encoding="utf-8"),
+    )
+    specs = {spec.name: spec for spec in DATABASES}
+    for database in Database.objects.filter(library=library, name__in=result.names):
+        spec = specs.get(database.name)
+        if spec is not None and not database.vendor:
+            services.update_database(
+                by=admin,
+                database_id=database.pk,
+                name_en=spec.name_en,
+                vendor=spec.vendor,
+                kind=spec.kind,
+                subjects=spec.subjects,
+                description=spec.description,
+                platform_url=spec.platform_url,
+            )
 
 
 def _ensure_collections(library: Library, admin) -> None:

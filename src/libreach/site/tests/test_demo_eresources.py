@@ -24,7 +24,7 @@ from libreach.eresources.models import (
     PatrolRun,
     RouteKind,
 )
-from libreach.site.demo import LIBRARIES, _ensure_library, _ensure_people
+from libreach.site.demo import DATA, LIBRARIES, _ensure_library, _ensure_people
 from libreach.site.demo_eresources import DATABASES, load_eresources
 
 # A spring 2020 morning, Beijing time.
@@ -92,6 +92,20 @@ def test_jhu_guide_lists_every_database_best_route_first(members):
     assert selectors.link_for(route, route.database, settings) == (
         "https://ezproxy.jhu.example.edu.cn/login?qurl=https%3A%2F%2Fwww.jstor.org%2F"
     )
+
+
+def test_ysnu_read_the_community_wayfless_list(members):
+    ysnu = members[1]
+    text = (DATA / "carsi-wayfless-community.md").read_text(encoding="utf-8")
+    # Kept in its places: written back, the list is the file again.
+    assert wayfless.write_markdown(selectors.wayfless_list(library=ysnu)) == text
+    science = Database.objects.get(library=ysnu, name="ScienceDirect")
+    assert science.vendor == "Elsevier" and science.platform_url  # described after the import
+    assert science.routes.filter(kind=RouteKind.CARSI).count() == 2
+    exported = selectors.export_wayfless(library=ysnu, fmt="md")
+    links = [line for line in exported.splitlines() if line.startswith("    https://")]
+    assert len(links) == 7
+    assert all("{IDP" not in line and "idp.ysnu.example.edu.cn" in line for line in links)
 
 
 def test_free_offers_follow_the_clock(members):
