@@ -301,6 +301,7 @@ def save_link_settings(*, by: Actor, library: Library, **values: Any) -> LinkSet
     federation's metadata is imported, one of its IdPs (422 `unknown_entity_id`)."""
     require_manage(by, library)
     settings, _created = LinkSettings.objects.select_for_update().get_or_create(library=library)
+    old_entity_id = settings.idp_entity_id
     for name in _SETTINGS_TEXT:
         if name in values and values[name] is not None:
             value = str(values[name]).strip()
@@ -324,6 +325,8 @@ def save_link_settings(*, by: Actor, library: Library, **values: Any) -> LinkSet
                 code="unknown_entity_id",
                 entity_id=settings.idp_entity_id,
             )
+        if settings.idp_entity_id != old_entity_id and not values.get("idp_name"):
+            settings.idp_name = ""  # the old IdP's name is not the new one's
         if not settings.idp_name:
             idp = FederationIdp.objects.filter(entity_id=settings.idp_entity_id).first()
             if idp is not None:

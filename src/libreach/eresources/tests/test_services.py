@@ -387,3 +387,15 @@ def test_topic_collections(consortium):
     assert list(Collection.objects.values_list("slug", "published")) == [
         ("covid-19-research", True)
     ]
+
+
+def test_a_new_entity_id_takes_its_own_name_from_the_federation(consortium):
+    c = consortium
+    services.import_federation_metadata(by=SYSTEM, source=(DATA / "carsi-sample.xml").read_bytes())
+    save = services.save_link_settings
+    assert save(by=c.staff, library=c.lib, idp_entity_id=PKU_IDP).idp_name == "北京大学"
+    szu = "https://idp.szu.edu.cn/idp/shibboleth"
+    assert save(by=c.staff, library=c.lib, idp_entity_id=szu).idp_name == "深圳大学"
+    # A name staff give is kept, and so is the name when the entityID stays.
+    assert save(by=c.staff, library=c.lib, idp_name="深大统一身份认证").idp_name == "深大统一身份认证"
+    assert save(by=c.staff, library=c.lib, idp_entity_id=szu).idp_name == "深大统一身份认证"
