@@ -397,5 +397,7 @@ def test_a_new_entity_id_takes_its_own_name_from_the_federation(consortium):
     szu = "https://idp.szu.edu.cn/idp/shibboleth"
     assert save(by=c.staff, library=c.lib, idp_entity_id=szu).idp_name == "深圳大学"
     # A name staff give is kept, and so is the name when the entityID stays.
-    assert save(by=c.staff, library=c.lib, idp_name="深大统一身份认证").idp_name == "深大统一身份认证"
+    assert (
+        save(by=c.staff, library=c.lib, idp_name="深大统一身份认证").idp_name == "深大统一身份认证"
+    )
     assert save(by=c.staff, library=c.lib, idp_entity_id=szu).idp_name == "深大统一身份认证"
