@@ -69,7 +69,13 @@ def guide_data(consortium) -> dict:
         routes=[{"kind": "campus_ip", "url": "https://www.drcnet.com.cn/"}],
     )
     topic = services.create_collection(
-        by=staff, library=lib, title="抗击疫情", slug="covid-19", published=True
+        by=staff,
+        library=lib,
+        title="抗击疫情",
+        title_en="COVID-19 research",
+        slug="covid-19",
+        intro="疫情期间，这些数据库可以在家使用。\n部分为出版商限时免费开放。",
+        published=True,
     )
     services.add_collection_item(
         by=staff, collection_id=topic.pk, database_id=cnki.pk, note="医学全文"

@@ -69,7 +69,7 @@ def test_the_guide_puts_the_best_route_first_as_one_tap(consortium, guide):
     html = page(client_of(language="zh-hans").get("/e-resources/PKU/"))
     # The free offer (rank 10) beats CARSI (20); its link is the one big button.
     card = html[html.index(f'id="db-{guide["database_id"]}-name"') :]
-    button = re.search(r'<a class="button button--primary eres-go" href="([^"]+)"', card)
+    button = re.search(r'<a class="button button--primary guide-go" href="([^"]+)"', card)
     assert button and button.group(1) == "https://free.cnki.net/"
     assert "限时免费 · 打开" in card
     assert "限时免费至2026年3月23日" in card
@@ -151,10 +151,10 @@ def test_the_guide_costs_the_same_queries_for_3_or_30_databases(
     add(3, 0)
     client.get("/e-resources/PKU/")  # sessions, translations and templates warmed up
     with django_assert_num_queries(8) as three:
-        assert client.get("/e-resources/PKU/").content.count(b"eres-go") == 3
+        assert client.get("/e-resources/PKU/").content.count(b"guide-go") == 3
     add(27, 3)
     with django_assert_num_queries(len(three.captured_queries)):
-        assert client.get("/e-resources/PKU/").content.count(b"eres-go") == 30
+        assert client.get("/e-resources/PKU/").content.count(b"guide-go") == 30
 
 
 # --- the index ---------------------------------------------------------------------------
@@ -181,11 +181,11 @@ def test_a_database_page_lists_routes_in_rank_order_with_steps(consortium, guide
     html = page(
         client_of(language="zh-hans").get(f"/e-resources/PKU/databases/{guide['database_id']}/")
     )
-    kinds = re.findall(r'<h3 class="eres-route__kind" id="route-\d+">([^<]+)', html)
+    kinds = re.findall(r'<h3 class="guide-route__kind" id="route-\d+">([^<]+)', html)
     assert [k.strip() for k in kinds] == ["限时免费", "CARSI（用学校账号登录）", "校园网"]
     # The WAYFless link with the school's IdP host in place of {IDP地址}.
     assert "entityID=https://idp.pku.edu.cn/idp/shibboleth&amp;target=" in html
-    assert re.search(r'<ol class="eres-steps"[^>]*><li>点击链接</li><li>选择北京大学</li>', html)
+    assert re.search(r'<ol class="guide-steps"[^>]*><li>点击链接</li><li>选择北京大学</li>', html)
     assert "校外首选" in html and "适用范围：" in html and "全体师生" in html
     assert "中文期刊、学位论文、会议论文全文。" in html
 
@@ -199,7 +199,7 @@ def test_a_route_without_its_settings_says_to_ask_the_library(consortium, clock)
     )
     html = page(client_of(language="en").get(f"/e-resources/BLCU/databases/{db.pk}/"))
     assert "CARSI settings, which are not ready yet: ask the library." in html
-    assert "eres-go" not in html
+    assert "guide-go" not in html
 
 
 def test_a_database_of_another_library_is_404(consortium, guide):
