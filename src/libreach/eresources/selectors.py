@@ -64,7 +64,8 @@ def link_for(route: AccessRoute, database: Database, settings: LinkSettings) -> 
     it needs (a CARSI template without the school's IdP, a proxy route without a proxy)."""
     url = route.url.strip()
     if route.kind == RouteKind.CARSI:
-        if wayfless.PLACEHOLDER in url or "%7BIDP" in url.upper():
+        # The placeholder raw, or encoded once or twice (inside a nested target).
+        if wayfless.fill_placeholder(url, "") != url:
             host = _idp_host(settings)
             return wayfless.fill_placeholder(url, host) if host else None
         return url or None

@@ -294,3 +294,20 @@ def test_free_offers_without_an_end_come_last_on_every_database(consortium):
         "A",
         "C",
     ]
+
+
+def test_a_placeholder_encoded_twice_in_a_nested_target_is_filled_or_no_link(consortium):
+    """A WAYFless link whose entityID sits in a nested, twice-encoded target: readers get it
+    with the IdP filled in, or no link at all, never one that still says {IDP地址}."""
+    twice = quote(quote("{IDP地址}", safe=""), safe="")
+    url = (
+        "https://www.cambridge.org/core/shibboleth?ref=https%3A%2F%2Fwayf.example.org%2F"
+        f"login%3FentityID%3Dhttps%253A%252F%252F{twice}%252Fidp%252Fshibboleth"
+    )
+    database = Database(library=consortium.lib, name="x")
+    route = AccessRoute(kind="carsi", url=url, rank=1)
+    assert selectors.link_for(route, database, LinkSettings(library=consortium.lib)) is None
+    idp = LinkSettings(
+        library=consortium.lib, idp_entity_id="https://idp.pku.edu.cn/idp/shibboleth"
+    )
+    assert selectors.link_for(route, database, idp) == url.replace(twice, "idp.pku.edu.cn")
