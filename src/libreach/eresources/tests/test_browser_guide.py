@@ -41,15 +41,18 @@ def more_databases(consortium) -> None:
     services.create_database(
         by=staff,
         library=lib,
-        name="科学引文索引",
+        name="Web of Science 核心合集",
         name_en="Web of Science Core Collection",
         vendor="Clarivate",
         kind="index",
         subjects="综合, 引文",
         platform_url="https://www.webofscience.com/",
         routes=[
-            {"kind": "ezproxy", "instructions": "点击链接\n用统一身份认证登录"},
-            {"kind": "vpn", "instructions": "安装 VPN 客户端\n登录后访问平台"},
+            {"kind": "ezproxy", "instructions": "点击链接\n在 EZproxy 登录页用统一身份认证登录"},
+            {
+                "kind": "vpn",
+                "instructions": "安装 VPN 客户端\n注册 Clarivate 个人账号并登录 Web of Science",
+            },
         ],
     )
     services.create_database(

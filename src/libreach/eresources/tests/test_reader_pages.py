@@ -181,8 +181,15 @@ def test_a_database_page_lists_routes_in_rank_order_with_steps(consortium, guide
     html = page(
         client_of(language="zh-hans").get(f"/e-resources/PKU/databases/{guide['database_id']}/")
     )
-    kinds = re.findall(r'<h3 class="guide-route__kind" id="route-\d+">([^<]+)', html)
-    assert [k.strip() for k in kinds] == ["限时免费", "CARSI（用学校账号登录）", "校园网"]
+    kinds = re.findall(
+        r'<h3 class="guide-route__kind" id="route-\d+">(.*?)(?: <span class="guide-badge|</h3>)',
+        html,
+    )
+    assert [re.sub("<[^>]+>", "", k) for k in kinds] == [
+        "限时免费",
+        "CARSI（用学校账号登录）",
+        "校园网",
+    ]
     # The WAYFless link with the school's IdP host in place of {IDP地址}.
     assert "entityID=https://idp.pku.edu.cn/idp/shibboleth&amp;target=" in html
     assert re.search(r'<ol class="guide-steps"[^>]*><li>点击链接</li><li>选择北京大学</li>', html)
@@ -313,3 +320,35 @@ def test_an_isbn_finds_an_e_book(consortium, guide):
     )
     html = page(client_of(language="en").get("/e-resources/PKU/titles/", {"q": "9787111544937"}))
     assert "深入理解计算机系统" in html and "Online ISBN" in html and "2016–2016" in html
+
+
+# --- mixed names -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        (
+            "zh-hans",
+            "Web of Science 核心合集",
+            '<span lang="en">Web of Science</span> 核心合集',
+        ),
+        (
+            "zh-hans",
+            "注册 Elsevier 个人账号并登录 ScienceDirect",
+            '注册 <span lang="en">Elsevier</span> 个人账号并登录 <span lang="en">ScienceDirect</span>',
+        ),
+        ("zh-hans", "中国知网", "中国知网"),
+        ("zh-hans", "Clarivate", '<span lang="en">Clarivate</span>'),
+        ("zh-hans", "R&D <数据>", '<span lang="en">R&amp;D</span> &lt;数据&gt;'),
+        ("en", "Web of Science 核心合集", '<span lang="zh">Web of Science 核心合集</span>'),
+        ("en", "Clarivate", "Clarivate"),
+    ],
+)
+def test_mixed_names_mark_each_latin_run_on_chinese_pages(language, text, expected):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    with translation.override(language):
+        html = Template("{% load guide_words %}{{ text|parts }}").render(Context({"text": text}))
+    assert html == expected
