@@ -12,14 +12,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import render as django_render
 from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from libreach.accounts.desk import desk_view
 from libreach.core import inplace, lengths
 from libreach.core.errors import DomainError
+from libreach.core.templatetags.words import part
 from libreach.eresources import forms, selectors, services, wayfless
 from libreach.eresources.models import (
     REACHABLE_STATUSES,
@@ -42,6 +46,12 @@ SAMPLE_WAYFLESS = (
 KBART_ERRORS_SHOWN = 200
 
 
+def render(request, template: str, context: dict, status: int = 200) -> HttpResponse:
+    """Django's render, with the technical names (`T.wayfless`, `T.idp`...) that
+    sentences put in their places, marked as English."""
+    return django_render(request, template, {"T": forms.term_html(), **context}, status=status)
+
+
 def _database(library, database_id: int) -> Database:
     return get_object_or_404(Database, pk=database_id, library=library)
 
@@ -62,6 +72,11 @@ def _item(library, item_id: int) -> CollectionItem:
         pk=item_id,
         collection__library=library,
     )
+
+
+def _named(message: str, **names: str) -> SafeString:
+    """A message with names in it, each in its own language (WCAG 3.1.2)."""
+    return mark_safe(conditional_escape(message) % {k: part(v) for k, v in names.items()})
 
 
 def _try(request, action) -> DomainError | None:
@@ -112,7 +127,7 @@ def create_database(request, library):
         if error is None:
             messages.success(
                 request,
-                _("%(name)s added. Now add its access routes.") % {"name": created[0].name},
+                _named(_("%(name)s added. Now add its access routes."), name=created[0].name),
             )
             return redirect("desk:eres_database", library.code, created[0].pk)
         status = error.status
@@ -211,7 +226,7 @@ def delete_database(request, library, database_id: int):
             request, lambda: services.delete_database(by=request.user, database_id=database_id)
         ):
             return _database_back(library, database_id)
-        messages.success(request, _("%(name)s deleted.") % {"name": database.name})
+        messages.success(request, _named(_("%(name)s deleted."), name=database.name))
         return redirect("desk:eres", library.code)
     context = {
         "library": library,
@@ -279,7 +294,7 @@ def upload_kbart(request, library, database_id: int):
     _database(library, database_id)
     form = forms.KbartForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _("Choose the KBART file to upload."))
+        messages.error(request, _("Choose the title list file to upload."))
         return _database_back(library, database_id, "#kbart")
     result = []
     error = _try(
@@ -557,7 +572,7 @@ def delete_collection(request, library, collection_id: int):
         lambda: services.delete_collection(by=request.user, collection_id=collection_id),
     ):
         return redirect("desk:eres_topic", library.code, collection_id)
-    messages.success(request, _("Topic collection %(title)s deleted.") % {"title": found.title})
+    messages.success(request, _named(_("Topic collection %(title)s deleted."), title=found.title))
     return redirect("desk:eres_topics", library.code)
 
 
@@ -722,7 +737,10 @@ def wayfless_page(request, library):
             1 for e in entries for m in e.methods for i in m.items if isinstance(i, wayfless.Link)
         ),
         "settings": selectors.settings_of(library),
-        "formats": selectors.EXPORT_FORMATS,
+        "formats": [
+            (f, format_html('<span lang="en">{}</span>', f.upper()))
+            for f in selectors.EXPORT_FORMATS
+        ],
     }
     return render(request, "eresources/desk_wayfless.html", context, status=status)
 
@@ -744,7 +762,7 @@ def export_wayfless(request, library, fmt: str):
     try:
         text = selectors.export_wayfless(library=library, fmt=fmt)
     except ValueError:
-        messages.error(request, _("The IdP entityID in the link settings is not valid."))
+        messages.error(request, _("The identity provider in the link settings is not valid."))
         return redirect("desk:eres_wayfless", library.code)
     response = HttpResponse(text, content_type=EXPORT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="wayfless-{library.code}.{fmt}"'

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from libreach.core import lengths
@@ -21,6 +24,41 @@ from libreach.eresources.models import (
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 # A pasted community list may be long; a file upload has the same limit.
 WAYFLESS_MAX = 500_000
+
+
+# Technical names inside sentences, the same in both languages: marked English (a code
+# such as the placeholder: no language), so a Chinese page's language of parts holds.
+TERMS = {
+    "wayfless": "WAYFless",
+    "idp": "IdP",
+    "entity_id": "IdP entityID",
+    "kbart": "KBART",
+    "markdown": "Markdown",
+}
+CODES = {"placeholder": "{IDP地址}", "method": "### 方式N", "heading": "## "}
+
+
+def term_html() -> dict[str, SafeString]:
+    found = {k: format_html('<span lang="en">{}</span>', v) for k, v in TERMS.items()}
+    found.update({k: format_html('<code lang="zxx">{}</code>', v) for k, v in CODES.items()})
+    return found
+
+
+def _with_terms(message, **codes: str) -> SafeString:
+    spans = {
+        **term_html(),
+        **{k: format_html('<code lang="zxx">{}</code>', v) for k, v in codes.items()},
+    }
+    return mark_safe(conditional_escape(str(message)) % spans)
+
+
+# A translated sentence with the terms (and `codes`) in it, rendered in the language active
+# when it is shown.
+with_terms = lazy(_with_terms, SafeString)
+
+
+def example(text: str):
+    return with_terms(_("e.g. %(example)s"), example=text)
 
 
 def _area(rows: int = 4) -> forms.Textarea:
@@ -61,10 +99,12 @@ class RouteForm(forms.Form):
         AccessRoute,
         "url",
         label=_("Address"),
-        help_text=_(
-            "CARSI: the WAYFless link, {IDP地址} for the school's IdP host. EZproxy, "
-            "OpenAthens, WebVPN: the page to reach (empty: the platform); the link is built "
-            "from the link settings."
+        help_text=with_terms(
+            _(
+                "CARSI: the %(wayfless)s link, %(placeholder)s for the school's %(idp)s host. "
+                "EZproxy, OpenAthens, WebVPN: the page to reach (empty: the platform); the "
+                "link is built from the link settings."
+            )
         ),
     )
     rank = forms.IntegerField(
@@ -97,34 +137,34 @@ class RouteForm(forms.Form):
 
 
 class KbartForm(forms.Form):
-    file = forms.FileField(label=_("KBART file (tab-separated text)"))
+    file = forms.FileField(label=with_terms(_("%(kbart)s file (tab-separated text)")))
 
 
 class LinkSettingsForm(forms.Form):
     idp_entity_id = lengths.form_field(
         LinkSettings,
         "idp_entity_id",
-        label=_("IdP entityID"),
-        help_text=_("e.g. https://idp.example.edu.cn/idp/shibboleth"),
+        label=term_html()["entity_id"],
+        help_text=example("https://idp.example.edu.cn/idp/shibboleth"),
     )
-    idp_name = lengths.form_field(LinkSettings, "idp_name", label=_("IdP name"))
+    idp_name = lengths.form_field(LinkSettings, "idp_name", label=with_terms(_("%(idp)s name")))
     ezproxy_base = lengths.form_field(
         LinkSettings,
         "ezproxy_base",
         label=_("EZproxy address"),
-        help_text=_("e.g. https://ezproxy.example.edu.cn"),
+        help_text=example("https://ezproxy.example.edu.cn"),
     )
     openathens_domain = lengths.form_field(
         LinkSettings,
         "openathens_domain",
         label=_("OpenAthens domain"),
-        help_text=_("e.g. example.edu.cn"),
+        help_text=example("example.edu.cn"),
     )
     webvpn_base = lengths.form_field(
         LinkSettings,
         "webvpn_base",
         label=_("WebVPN address"),
-        help_text=_("e.g. https://webvpn.example.edu.cn"),
+        help_text=example("https://webvpn.example.edu.cn"),
     )
     webvpn_encrypted = forms.BooleanField(label=_("WebVPN encrypts host names"), required=False)
     webvpn_key = lengths.form_field(
@@ -136,7 +176,9 @@ class LinkSettingsForm(forms.Form):
 
 
 class IdpSearchForm(forms.Form):
-    idp_q = lengths.text_field(max_length=100, label=_("Find the IdP by institution name"))
+    idp_q = lengths.text_field(
+        max_length=100, label=with_terms(_("Find the %(idp)s by institution name"))
+    )
 
 
 class CollectionForm(forms.Form):
@@ -147,7 +189,10 @@ class CollectionForm(forms.Form):
         "slug",
         label=_("Address"),
         required=False,
-        help_text=_("Letters, digits and hyphens, e.g. covid-19; empty: from the English title."),
+        help_text=with_terms(
+            _("Letters, digits and hyphens, e.g. %(example)s; empty: from the English title."),
+            example="covid-19",
+        ),
     )
     intro = lengths.form_field(Collection, "intro", label=_("Introduction"), widget=_area())
     published = forms.BooleanField(label=_("Published on the reader guide"), required=False)
@@ -195,7 +240,7 @@ class ItemLinkForm(NoteForm):
 class WayflessImportForm(forms.Form):
     text = lengths.text_field(
         max_length=WAYFLESS_MAX,
-        label=_("Paste the list (Markdown)"),
+        label=with_terms(_("Paste the list (%(markdown)s)")),
         required=False,
         widget=_area(10),
     )

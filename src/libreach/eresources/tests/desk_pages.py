@@ -66,9 +66,9 @@ def a_database(consortium, name: str = "中国知网") -> dict:
     )
     routes = list(database.routes.order_by("rank"))
     run = PatrolRun.objects.create(library=consortium.lib, started_at=now, finished_at=now)
-    for route, status in zip(routes, ("not_found", "ok"), strict=True):
+    for route, (status, code) in zip(routes, (("not_found", 404), ("ok", 200)), strict=True):
         LinkCheck.objects.create(
-            route=route, run=run, url=route.url, status=status, http_status=404, checked_at=now
+            route=route, run=run, url=route.url, status=status, http_status=code, checked_at=now
         )
     collection = services.create_collection(
         by=consortium.staff, library=consortium.lib, title="抗击疫情", slug="covid-19"
