@@ -15,12 +15,15 @@ beside its field either way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from libreach.accounts.desk import desk_view
 from libreach.core import inplace
-from libreach.core.errors import DomainError
+from libreach.core.errors import DomainError, RuleViolation
 from libreach.docdelivery import selectors, services
 from libreach.docdelivery.models import (
     OPEN_STATES,
@@ -288,138 +291,137 @@ def _action(side: str):
     return decorate
 
 
-@_action(STAFF)
-def approve(request, library, request_id: int):
+def _rota(request) -> dict:
     rota = request.POST.get("rota", "").strip()
-    codes = _codes(rota) if rota else None
-    return _run(
-        request,
-        lambda: services.approve(request_id=request_id, by=request.user, rota=codes),
-        _("Request %(id)s approved and sent along its rota.") % {"id": request_id},
-    )
+    return {"rota": _codes(rota) if rota else None}  # none typed: built from the holdings
 
 
-@_action(STAFF)
-def reject(request, library, request_id: int):
-    return _run(
-        request,
-        lambda: services.reject(
-            request_id=request_id, by=request.user, reason=request.POST.get("reason", "")
-        ),
-        _("Request %(id)s rejected; the reader is told why.") % {"id": request_id},
-    )
-
-
-@_action(STAFF)
-def satisfy(request, library, request_id: int):
-    return _run(
-        request,
-        lambda: services.satisfy_locally(
-            request_id=request_id, by=request.user, note=request.POST.get("note", "")
-        ),
-        _("Request %(id)s satisfied locally; the reader is told where.") % {"id": request_id},
-    )
-
-
-@_action(STAFF)
-def edit_rota(request, library, request_id: int):
-    return _run(
-        request,
-        lambda: services.edit_rota(
-            request_id=request_id, by=request.user, codes=_codes(request.POST.get("rota", ""))
-        ),
-        _("Rota of request %(id)s saved.") % {"id": request_id},
-    )
-
-
-@_action(STAFF)
-def accept_retry(request, library, request_id: int):
-    return _run(
-        request,
-        lambda: services.accept_retry(request_id=request_id, by=request.user),
-        _("Conditions accepted: the request is back with that lender."),
-    )
-
-
-@_action(STAFF)
-def decline_retry(request, library, request_id: int):
-    return _run(
-        request,
-        lambda: services.decline_retry(request_id=request_id, by=request.user),
-        _("Conditions declined: the request goes on to the next lender."),
-    )
-
-
-@_action(STAFF)
-def receive(request, library, request_id: int):
-    return _run(
-        request,
-        lambda: services.receive(request_id=request_id, by=request.user),
-        _("Request %(id)s: the book is received.") % {"id": request_id},
-    )
-
-
-@_action(STAFF)
-def return_loan(request, library, request_id: int):
-    return _run(
-        request,
-        lambda: services.return_loan(request_id=request_id, by=request.user),
-        _("Request %(id)s: the book is on its way back to the lender.") % {"id": request_id},
-    )
-
-
-@_action(STAFF)
-def cancel(request, library, request_id: int):
-    return _run(
-        request,
-        lambda: services.cancel(request_id=request_id, by=request.user),
-        _("Request %(id)s is cancelled.") % {"id": request_id},
-    )
-
-
-@_action(LENDER)
-def will_supply(request, library, request_id: int):
-    return _run(
-        request,
-        lambda: services.will_supply(request_id=request_id, by=request.user),
-        _("Request %(id)s: the requesting library is told you will supply it.")
-        % {"id": request_id},
-    )
-
-
-@_action(LENDER)
-def unfilled(request, library, request_id: int):
-    return _run(
-        request,
-        lambda: services.unfilled(
-            request_id=request_id,
-            by=request.user,
-            reason=request.POST.get("reason", ""),
-            note=request.POST.get("note", ""),
-        ),
-        _("Request %(id)s answered unfilled: it goes on to the next lender.") % {"id": request_id},
-    )
-
-
-@_action(LENDER)
-def retry(request, library, request_id: int):
+def _cost(request) -> Decimal | None:
     raw = request.POST.get("cost", "").strip().replace(",", ".")
     try:
-        cost = Decimal(raw) if raw else None
+        return Decimal(raw) if raw else None
     except InvalidOperation:
-        messages.error(request, str(REFUSALS["invalid_cost"]))
-        return 422
-    return _run(
-        request,
-        lambda: services.retry(
-            request_id=request_id,
-            by=request.user,
-            reason=request.POST.get("reason", ""),
-            cost=cost,
-        ),
-        _("Request %(id)s: your conditions are sent to the requesting library.")
-        % {"id": request_id},
-    )
+        raise RuleViolation(code="invalid_cost") from None
+
+
+def _fields(*names: str):
+    """The form's fields `names`, as the service's keywords of the same name."""
+    return lambda request: {name: request.POST.get(name, "") for name in names}
+
+
+@dataclass(frozen=True)
+class Action:
+    """A desk action that only calls its service: who may post it, the service, what the
+    service is given from the form besides the request and the user, and what is said."""
+
+    side: str
+    service: Callable[..., object]
+    success: Promise  # with %(id)s, the request's number, where it names it
+    form: Callable[[HttpRequest], dict] = lambda request: {}
+
+
+ACTIONS = {
+    # The reader's library.
+    "approve": Action(
+        STAFF,
+        services.approve,
+        gettext_lazy("Request %(id)s approved and sent along its rota."),
+        _rota,
+    ),
+    "reject": Action(
+        STAFF,
+        services.reject,
+        gettext_lazy("Request %(id)s rejected; the reader is told why."),
+        _fields("reason"),
+    ),
+    "satisfy": Action(
+        STAFF,
+        services.satisfy_locally,
+        gettext_lazy("Request %(id)s satisfied locally; the reader is told where."),
+        _fields("note"),
+    ),
+    "edit_rota": Action(
+        STAFF,
+        services.edit_rota,
+        gettext_lazy("Rota of request %(id)s saved."),
+        lambda request: {"codes": _codes(request.POST.get("rota", ""))},
+    ),
+    "accept_retry": Action(
+        STAFF,
+        services.accept_retry,
+        gettext_lazy("Conditions accepted: the request is back with that lender."),
+    ),
+    "decline_retry": Action(
+        STAFF,
+        services.decline_retry,
+        gettext_lazy("Conditions declined: the request goes on to the next lender."),
+    ),
+    "receive": Action(
+        STAFF, services.receive, gettext_lazy("Request %(id)s: the book is received.")
+    ),
+    "return_loan": Action(
+        STAFF,
+        services.return_loan,
+        gettext_lazy("Request %(id)s: the book is on its way back to the lender."),
+    ),
+    "cancel": Action(STAFF, services.cancel, gettext_lazy("Request %(id)s is cancelled.")),
+    # The lender (supplying a copy, an upload, has a view of its own below).
+    "will_supply": Action(
+        LENDER,
+        services.will_supply,
+        gettext_lazy("Request %(id)s: the requesting library is told you will supply it."),
+    ),
+    "unfilled": Action(
+        LENDER,
+        services.unfilled,
+        gettext_lazy("Request %(id)s answered unfilled: it goes on to the next lender."),
+        _fields("reason", "note"),
+    ),
+    "retry": Action(
+        LENDER,
+        services.retry,
+        gettext_lazy("Request %(id)s: your conditions are sent to the requesting library."),
+        lambda request: {"reason": request.POST.get("reason", ""), "cost": _cost(request)},
+    ),
+    "ship": Action(LENDER, services.ship, gettext_lazy("Request %(id)s: the book is shipped.")),
+    "complete": Action(
+        LENDER,
+        services.complete,
+        gettext_lazy("Request %(id)s is completed: the book is back."),
+    ),
+}
+
+
+def _view(name: str):
+    """The view of `ACTIONS[name]`: the service called with what the form gives (a form
+    that cannot be read is refused as the service would be), the outcome said."""
+    action = ACTIONS[name]
+
+    def handler(request, library, request_id: int) -> int:
+        return _run(
+            request,
+            lambda: action.service(request_id=request_id, by=request.user, **action.form(request)),
+            action.success % {"id": request_id},
+        )
+
+    handler.__name__ = name
+    return _action(action.side)(handler)
+
+
+approve = _view("approve")
+reject = _view("reject")
+satisfy = _view("satisfy")
+edit_rota = _view("edit_rota")
+accept_retry = _view("accept_retry")
+decline_retry = _view("decline_retry")
+receive = _view("receive")
+return_loan = _view("return_loan")
+cancel = _view("cancel")
+will_supply = _view("will_supply")
+unfilled = _view("unfilled")
+retry = _view("retry")
+ship = _view("ship")
+complete = _view("complete")
 
 
 @_action(LENDER)
@@ -440,21 +442,3 @@ def supply(request, library, request_id: int):
         request, _("Request %(id)s: the copy is delivered to the reader.") % {"id": request_id}
     )
     return 200
-
-
-@_action(LENDER)
-def ship(request, library, request_id: int):
-    return _run(
-        request,
-        lambda: services.ship(request_id=request_id, by=request.user),
-        _("Request %(id)s: the book is shipped.") % {"id": request_id},
-    )
-
-
-@_action(LENDER)
-def complete(request, library, request_id: int):
-    return _run(
-        request,
-        lambda: services.complete(request_id=request_id, by=request.user),
-        _("Request %(id)s is completed: the book is back.") % {"id": request_id},
-    )

@@ -261,3 +261,43 @@ def test_a_loan_and_a_retry_on_the_request_pages_in_place(members, clock):
     assert book.status == Status.COMPLETED
     # A step out of turn is refused with its status, in place.
     assert ruc.post(lent + "ship/", **HX).status_code == 409
+
+
+def test_each_desk_action_says_its_outcome_in_the_same_words(members, clock):
+    # The actions are one view driven by desk_views.ACTIONS: each sentence is the msgid it
+    # was, translated; a cost that is not a number is refused as before, beside nothing.
+    from django.utils import translation
+
+    from libreach.docdelivery.desk_views import ACTIONS
+
+    english = {
+        "approve": "Request 7 approved and sent along its rota.",
+        "reject": "Request 7 rejected; the reader is told why.",
+        "satisfy": "Request 7 satisfied locally; the reader is told where.",
+        "edit_rota": "Rota of request 7 saved.",
+        "accept_retry": "Conditions accepted: the request is back with that lender.",
+        "decline_retry": "Conditions declined: the request goes on to the next lender.",
+        "receive": "Request 7: the book is received.",
+        "return_loan": "Request 7: the book is on its way back to the lender.",
+        "cancel": "Request 7 is cancelled.",
+        "will_supply": "Request 7: the requesting library is told you will supply it.",
+        "unfilled": "Request 7 answered unfilled: it goes on to the next lender.",
+        "retry": "Request 7: your conditions are sent to the requesting library.",
+        "ship": "Request 7: the book is shipped.",
+        "complete": "Request 7 is completed: the book is back.",
+    }
+    with translation.override("en"):
+        assert {name: a.success % {"id": 7} for name, a in ACTIONS.items()} == english
+    with translation.override("zh-hans"):
+        for name, action in ACTIONS.items():
+            assert action.success % {"id": 7} != english[name], f"{name} is not translated"
+
+    request = _ask(members)
+    services.approve(request_id=request.pk, by=members.c.staff, rota=["THU"])
+    thu = client_of(members.lender_staff[0])
+    response = thu.post(
+        f"/desk/THU/docdelivery/{request.pk}/retry/", {"reason": "CostExceedsMaxCost", "cost": "x"}
+    )
+    assert response.status_code == 302
+    said = [str(m) for m in response.wsgi_request._messages]
+    assert said == ["A cost is a number of yuan, 0 or more."]
