@@ -646,3 +646,38 @@ def desk_databases(
         )
         for d in found
     ]
+
+
+def desk_work_counts(
+    libraries: list[Library], *, by: Actor, now: dt.datetime | None = None
+) -> dict[int, dict[str, int]]:
+    """Per library (by id), for the desk home: open free offers that end within the warning
+    period (`eres_offers_ending`) and routes whose newest check found them broken
+    (`eres_links_broken`). Two queries, whatever the number of libraries."""
+    for library in libraries:
+        require_manage(by, library)
+    now = now or timezone.now()
+    ending = dict(
+        AccessRoute.objects.filter(database__library__in=libraries, kind=RouteKind.FREE_OFFER)
+        .filter(live_routes_q(now))
+        .filter(ends__isnull=False, ends__lte=now + dt.timedelta(days=OFFER_WARNING_DAYS))
+        .order_by()
+        .values("database__library")
+        .annotate(n=Count("id"))
+        .values_list("database__library", "n")
+    )
+    broken = dict(
+        _latest_checks(AccessRoute.objects.filter(database__library__in=libraries))
+        .exclude(status__in=REACHABLE_STATUSES)
+        .order_by()
+        .values("route__database__library")
+        .annotate(n=Count("id"))
+        .values_list("route__database__library", "n")
+    )
+    return {
+        lib.pk: {
+            "eres_offers_ending": ending.get(lib.pk, 0),
+            "eres_links_broken": broken.get(lib.pk, 0),
+        }
+        for lib in libraries
+    }

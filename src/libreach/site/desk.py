@@ -38,6 +38,8 @@ WORK = (
     ("to_check_in", _("Copies to check in"), "desk:returns", ""),
     ("dd_to_review", _("Document delivery requests to review"), "desk:docdelivery", ""),
     ("dd_to_lend", _("Requests from other members to answer"), "desk:docdelivery_lending", ""),
+    ("eres_offers_ending", _("Free offers ending within 7 days"), "desk:eres", ""),
+    ("eres_links_broken", _("E-resource links broken"), "desk:eres_status", "?status=broken"),
 )
 
 

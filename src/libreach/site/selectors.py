@@ -10,6 +10,7 @@ from libreach.circulation import selectors as circulation_selectors
 from libreach.consortium.models import Library
 from libreach.contactless import selectors as contactless_selectors
 from libreach.docdelivery import selectors as docdelivery_selectors
+from libreach.eresources import selectors as eresources_selectors
 
 
 def desk_work(
@@ -35,7 +36,9 @@ def desk_work(
     )
     quarantine = circulation_selectors.quarantine_due_counts(libraries, until=day_end, by=by)
     lending = docdelivery_selectors.desk_work_counts(libraries, by=by)
+    eresources = eresources_selectors.desk_work_counts(libraries, by=by, now=now)
     for library in libraries:
         counts[library.pk]["quarantine_due"] = quarantine.get(library.pk, 0)
         counts[library.pk].update(lending[library.pk])
+        counts[library.pk].update(eresources[library.pk])
     return counts

@@ -454,3 +454,18 @@ def test_a_collection_with_only_a_chinese_title_gets_an_address(staff, consortiu
     response = staff.post(BASE + "topics/new/", {"title": "考研"})
     assert response.status_code == 302
     assert Collection.objects.get().slug == "topic-1"
+
+
+def test_the_desk_home_counts_offers_ending_and_broken_links(staff, consortium, values):
+    from libreach.site.selectors import desk_work
+
+    counts = desk_work([consortium.lib, consortium.other_lib], by=consortium.consortium_admin)
+    assert counts[consortium.lib.pk]["eres_offers_ending"] == 1
+    assert counts[consortium.lib.pk]["eres_links_broken"] == 1
+    assert counts[consortium.other_lib.pk]["eres_links_broken"] == 0
+    page = _en(staff).get("/desk/PKU/").content.decode()
+    assert f'href="{BASE}status/?status=broken"' in page
+    assert "E-resource links broken" in page and "Free offers ending within 7 days" in page
+    # A week later the offer has ended: nothing to warn of.
+    later = desk_work([consortium.lib], by=consortium.staff, now=NOW + dt.timedelta(days=7))
+    assert later[consortium.lib.pk]["eres_offers_ending"] == 0

@@ -34,6 +34,8 @@ ZEROS = {
     "to_check_in": 0,
     "dd_to_review": 0,
     "dd_to_lend": 0,
+    "eres_offers_ending": 0,
+    "eres_links_broken": 0,
 }
 
 
@@ -211,14 +213,14 @@ def test_the_counts_take_a_fixed_number_of_queries(
     busy_morning, consortium, django_assert_num_queries
 ):
     # The user's roles (one query, then cached), six contactless counts, one quarantine,
-    # two of document delivery.
+    # two of document delivery, two of e-resources.
     from libreach.accounts.models import User
 
     staff = User.objects.get(pk=consortium.staff.pk)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         desk_work([consortium.lib], by=staff, now=NOW)
     admin = User.objects.get(pk=consortium.consortium_admin.pk)
-    with django_assert_num_queries(9):  # a consortium admin has no roles to read
+    with django_assert_num_queries(11):  # a consortium admin has no roles to read
         desk_work([consortium.lib, consortium.other_lib], by=admin, now=NOW)
 
 
