@@ -14,7 +14,7 @@ from libreach.consortium.selectors import library_by_code
 from libreach.core import lengths
 from libreach.core.schemas import READ_ERRORS, WRITE_ERRORS, Moment
 from libreach.eresources import selectors, services
-from libreach.eresources.models import DatabaseType, RouteKind
+from libreach.eresources.models import API_STATUS, DatabaseType, PatrolStatus, RouteKind
 
 router = Router(tags=["e-resources"])
 
@@ -162,7 +162,13 @@ class EresLinkStatusOut(Schema):
     database: str
     kind: str
     url: str
-    status: str
+    status: Literal[tuple(s for s in PatrolStatus.values if s not in API_STATUS)] = Field(
+        description="One of API.md's ten classes."
+    )
+    finding: str = Field(
+        description="The patrol's own class: the status, or a finer one (client_error, "
+        "connection_failure, invalid_url) reported as the nearest of the ten."
+    )
     http_status: int | None = None
     checked_at: dt.datetime
 
@@ -181,7 +187,8 @@ def link_status(request, lib: str):
             "database": c.route.database.name,
             "kind": c.route.kind,
             "url": c.url,
-            "status": c.status,
+            "status": API_STATUS.get(c.status, c.status),
+            "finding": c.status,
             "http_status": c.http_status,
             "checked_at": c.checked_at,
         }

@@ -229,6 +229,14 @@ class PatrolStatus(models.TextChoices):
     INVALID_URL = "invalid_url", pgettext_lazy("link status", "Invalid address")
 
 
+# API.md's link-status names ten classes; the patrol tells three more apart. The API reports
+# each of those as the nearest of the ten (and the finer class beside it as `finding`).
+API_STATUS = {
+    PatrolStatus.CLIENT_ERROR: PatrolStatus.NOT_FOUND,  # the page is refused to us
+    PatrolStatus.INVALID_URL: PatrolStatus.NOT_FOUND,
+    PatrolStatus.CONNECTION_FAILURE: PatrolStatus.SERVER_ERROR,  # nothing answers
+}
+
 # A reader can get through: the page, a redirect to it, or a sign-in page on the way.
 REACHABLE_STATUSES = (PatrolStatus.OK, PatrolStatus.REDIRECTED, PatrolStatus.LOGIN_REQUIRED)
 

@@ -203,12 +203,13 @@ def test_link_status_gives_each_routes_latest_check(api_as, consortium):
             ],
         },
     )
-    carsi, account, _vpn = (r["id"] for r in created["routes"])
+    carsi, account, vpn = (r["id"] for r in created["routes"])
     run = PatrolRun.objects.create(library=consortium.lib, started_at=NOW)
     for route_id, status, http, at in (
         (carsi, "ok", 200, NOW - dt.timedelta(days=1)),
         (carsi, "server_error", 503, NOW),  # the newest
         (account, "timeout", None, NOW),
+        (vpn, "connection_failure", None, NOW),
     ):
         LinkCheck.objects.create(
             route_id=route_id,
@@ -221,9 +222,11 @@ def test_link_status_gives_each_routes_latest_check(api_as, consortium):
     response = api_as("staff").get("/api/v1/libraries/PKU/link-status")
     assert response.status_code == 200, response.content
     rows = response.json()
-    assert {(r["route"], r["status"]) for r in rows} == {
-        (carsi, "server_error"),
-        (account, "timeout"),
+    assert {(r["route"], r["status"], r["finding"]) for r in rows} == {
+        (carsi, "server_error", "server_error"),
+        (account, "timeout", "timeout"),
+        # A class of the patrol's own is given as the nearest of API.md's ten.
+        (vpn, "server_error", "connection_failure"),
     }
     by_route = {r["route"]: r for r in rows}
     assert by_route[carsi]["http_status"] == 503
