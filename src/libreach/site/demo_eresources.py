@@ -19,6 +19,7 @@ from django.utils import timezone
 from libreach.accounts.models import User
 from libreach.accounts.policies import SYSTEM
 from libreach.consortium.models import Library
+from libreach.core.models import PeriodicJob
 from libreach.eresources import patrol, services
 from libreach.eresources.models import (
     AccessRoute,
@@ -385,9 +386,10 @@ COVID_OFFERS = ["剑桥大学出版社电子期刊与图书", "JoVE 实验视频
 
 # --- link patrol history ---------------------------------------------------------------
 
-# DEMO HISTORY, made up: the demo has no network, so two past runs are recorded here with
+# DEMO HISTORY, made up: the demo may have no network, so two past runs are recorded here with
 # results written by hand. The real patrol (`libreach patrol`, and daily in `libreach
 # worker`) checks each link over the network and records its findings the same way.
+PATROL_JOB = "daily_link_patrol"  # eresources.apps registers it
 BROKEN_ON_DAY = {
     2: {("读秀学术搜索", RouteKind.VPN): (patrol.Status.TIMEOUT, None, "ReadTimeout: no answer in time")},
     1: {
@@ -426,7 +428,8 @@ def _ensure_patrol_history(library: Library, now: dt.datetime) -> None:
         return
     domain = DOMAINS[library.code]
     for days_ago in (2, 1):
-        started = (now - dt.timedelta(days=days_ago)).replace(
+        # 03:00 in the site's time zone, when a library would schedule it.
+        started = timezone.localtime(now - dt.timedelta(days=days_ago)).replace(
             hour=3, minute=0, second=0, microsecond=0
         )
         targets = routes_to_check(library=library, now=started)
@@ -436,6 +439,10 @@ def _ensure_patrol_history(library: Library, now: dt.datetime) -> None:
             finished=started + dt.timedelta(minutes=2, seconds=14),
             checked=[(t.route, _demo_result(t.route, t.url, days_ago, domain)) for t in targets],
         )
+    # The demo's worker would run the daily patrol at its first round, and with no network
+    # every link would read as broken over this history: the patrol counts as run at
+    # loading, so the real one comes a day later.
+    PeriodicJob.objects.update_or_create(name=PATROL_JOB, defaults={"last_enqueued_at": now})
 
 
 # --- loading -----------------------------------------------------------------------------

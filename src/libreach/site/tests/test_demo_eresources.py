@@ -7,10 +7,13 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
+from django.utils import timezone
 
 from libreach.accounts.models import User
 from libreach.accounts.policies import SYSTEM
 from libreach.catalog.models import JournalHolding
+from libreach.core import periodic
+from libreach.core.models import PeriodicJob
 from libreach.eresources import selectors, wayfless
 from libreach.eresources.models import (
     AccessRoute,
@@ -27,8 +30,8 @@ from libreach.eresources.models import (
 from libreach.site.demo import DATA, LIBRARIES, _ensure_library, _ensure_people
 from libreach.site.demo_eresources import DATABASES, load_eresources
 
-# A spring 2020 morning, Beijing time.
-NOW = dt.datetime(2020, 3, 16, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+# A spring 2020 morning: 09:30 in Beijing, given in UTC as timezone.now() gives it.
+NOW = dt.datetime(2020, 3, 16, 1, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -163,6 +166,7 @@ def test_patrol_history_shows_without_network(members):
     jhu = members[0]
     runs = list(PatrolRun.objects.filter(library=jhu).order_by("started_at"))
     assert len(runs) == 2 and all(r.finished_at < NOW for r in runs)
+    assert [timezone.localtime(r.started_at).hour for r in runs] == [3, 3]  # nightly
     assert runs[0].broken == 1 and runs[1].newly_broken == 3
     statuses = {c.status for c in selectors.link_status(by=SYSTEM, library=jhu)}
     assert statuses == {"ok", "login_required", "not_found", "soft_404", "timeout"}
@@ -170,6 +174,16 @@ def test_patrol_history_shows_without_network(members):
     assert stats["databases"] == len(DATABASES)
     assert stats["free_offers_open"] == 3 and stats["free_offers_ending_soon"] == 1
     assert stats["links_broken"] == 3 and stats["last_patrol"] == runs[1].finished_at
+
+
+def test_the_demo_worker_leaves_the_history_for_a_day(members):
+    """Served, the demo's worker would patrol at its first round (every link broken with no
+    network, over the history); loading counts as the day's patrol."""
+    job = periodic.job("daily_link_patrol")
+    assert job is not None and job.every == dt.timedelta(days=1)
+    stamped = PeriodicJob.objects.get(name=job.name).last_enqueued_at
+    assert stamped == NOW
+    assert NOW + dt.timedelta(hours=23) - stamped < job.every  # not due within the day
 
 
 def test_loading_again_changes_nothing(members):
