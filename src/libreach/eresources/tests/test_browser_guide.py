@@ -101,6 +101,9 @@ def test_the_guide_at_home(request, screen, language, other, consortium, live_se
     expect(page.locator(".guide-chip--free")).to_have_text(w["free"])
     expect(page.locator(".guide-card")).to_have_count(3)
     check_layout(page, f"guide-{language}")
+    # A mixed name, its English run marked, stays one line (not a flex item per run).
+    wos = page.locator(".guide-card__name a > span").filter(has_text="Web of Science 核心合集")
+    assert wos.evaluate("e => e.getClientRects().length") == 1
 
     # Typing filters in place (no page load), and the address keeps the query.
     page.evaluate("window.stillHere = true")
