@@ -10,6 +10,8 @@ with no job running.
 
 from __future__ import annotations
 
+import re
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -61,9 +63,14 @@ def _from_home(request) -> bool:
     return not values or values[-1] == "1"
 
 
+# A step's own number ("1.", "2、", "(3)", "④"): the page numbers the steps itself.
+STEP_NUMBER = re.compile(r"^\s*(?:\d{1,2}\s*[.、)）:：]|[（(]\d{1,2}[)）]|[\u2460-\u2473])\s*")
+
+
 def _steps(text: str) -> list[str]:
-    """A route's instructions as numbered steps: one a line, blank lines dropped."""
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    """A route's instructions as numbered steps: one a line, blank lines dropped, each
+    line's own number taken off (the list numbers them)."""
+    return [STEP_NUMBER.sub("", line).strip() for line in text.splitlines() if line.strip()]
 
 
 def _missing(route_view: selectors.RouteView) -> str:

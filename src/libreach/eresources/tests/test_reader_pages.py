@@ -197,6 +197,34 @@ def test_a_database_page_lists_routes_in_rank_order_with_steps(consortium, guide
     assert "中文期刊、学位论文、会议论文全文。" in html
 
 
+def test_steps_numbered_by_their_writer_are_not_numbered_twice(consortium, clock):
+    db = services.create_database(
+        by=consortium.staff,
+        library=consortium.lib,
+        name="ScienceDirect",
+        name_en="ScienceDirect",
+        routes=[
+            {
+                "kind": "personal_account",
+                "url": "https://www.sciencedirect.com/",
+                "instructions": "1. 注册个人账号\n\n2、登录\n(3) 激活\n④ 校外访问\n10: 完成\n2020年起可用",
+            }
+        ],
+    )
+    html = page(client_of(language="zh-hans").get(f"/e-resources/PKU/databases/{db.pk}/"))
+    steps = re.search(r'<ol class="guide-steps"[^>]*>(.*?)</ol>', html).group(1)
+    assert re.findall(r"<li>(.*?)</li>", steps) == [
+        "注册个人账号",
+        "登录",
+        "激活",
+        "校外访问",
+        "完成",
+        "2020年起可用",
+    ]
+    # Its English name is its name: said once.
+    assert html.count("ScienceDirect</") == 1
+
+
 def test_a_route_without_its_settings_says_to_ask_the_library(consortium, clock):
     db = services.create_database(
         by=consortium.other_staff,
