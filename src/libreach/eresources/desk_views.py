@@ -442,7 +442,7 @@ def route_page(request, library, route_id: int):
 
 
 def _reader_url(library, collection: Collection) -> str:
-    return f"/e-resources/{library.code}/topics/{collection.slug}/"
+    return reverse("eresources:topic", args=[library.code, collection.slug])
 
 
 def _collections_context(request, library, **extra) -> dict:

@@ -341,6 +341,8 @@ def test_collection_created_edited_and_linked_to_its_reader_page(staff, consorti
     assert collection.published and collection.slug == "covid"
     page = staff.get(BASE + "topics/").content.decode()
     assert '"/e-resources/PKU/topics/covid/"' in page
+    # The reader page answers at that address (a draft only for staff).
+    assert staff.get("/e-resources/PKU/topics/covid/").status_code == 200
 
 
 def test_items_move_in_place_and_without_javascript(staff, values):
