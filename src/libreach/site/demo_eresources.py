@@ -280,36 +280,45 @@ DATABASES = [
 def _offers(now: dt.datetime) -> dict[str, dict]:
     """The free offers of spring 2020, placed around the demo's clock: two open and ending
     (one within the week staff are warned of), one open for months, one still to come, and
-    one that ended yesterday, which readers no longer see."""
-    day = dt.timedelta(days=1)
+    one that ended yesterday, which readers no longer see. Vendors open an offer at the
+    start of a day and close it at its end (Beijing time)."""
+    today = timezone.localdate(now)
+    zone = timezone.get_default_timezone()
+
+    def opens(days: int) -> dt.datetime:
+        return dt.datetime.combine(today + dt.timedelta(days=days), dt.time(0, 0), zone)
+
+    def closes(days: int) -> dt.datetime:
+        return dt.datetime.combine(today + dt.timedelta(days=days), dt.time(23, 59), zone)
+
     return {
         "剑桥大学出版社电子期刊与图书": {
             "url": "https://www.cambridge.org/core/what-we-publish/textbooks",
-            "starts": now - 60 * day, "ends": now + 3 * day,
+            "starts": opens(-60), "ends": closes(3),
             "scope": "全体读者，在校外直接访问即可",
             "instructions": "疫情期间剑桥大学出版社免费开放700余种高等教育电子教材（HTML格式在线阅读）。",
         },
         "JoVE 实验视频": {
             "url": "https://www.jove.com/",
-            "starts": now - 40 * day, "ends": now + 20 * day,
+            "starts": opens(-40), "ends": closes(20),
             "scope": "全体读者，注册个人账号即可",
             "instructions": "1. 打开 JoVE 网站，用本校邮箱注册个人账号；\n2. 登录后即可观看全部实验视频。",
         },
         "万方数据知识服务平台": {
             "url": "https://www.wanfangdata.com.cn/",
-            "starts": now - 70 * day, "ends": now + 120 * day,
+            "starts": opens(-70), "ends": closes(120),
             "scope": "全体读者，注册个人账号即可",
             "instructions": "万方数据“战疫情”免费开放：注册万方个人账号后校外可免费检索和下载全文。",
         },
         "Emerald 管理学期刊": {
             "url": "https://www.emerald.com/insight/",
-            "starts": now + 5 * day, "ends": now + 65 * day,
+            "starts": opens(5), "ends": closes(65),
             "scope": "全体读者，校外直接访问",
             "instructions": "Emerald 全库期刊将免费开放两个月。",
         },
         "ProQuest 博硕士论文全文数据库": {
             "url": "https://www.proquest.com/pqdtglobal",
-            "starts": now - 45 * day, "ends": now - 1 * day,
+            "starts": opens(-45), "ends": closes(-1),
             "scope": "全体读者，校外直接访问",
             "instructions": "ProQuest 疫情期间学位论文全文免费试用。",
         },

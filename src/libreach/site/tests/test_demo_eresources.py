@@ -115,9 +115,11 @@ def test_free_offers_follow_the_clock(members):
     jhu = members[0]
     live = [o.database.name for o in selectors.free_offers(library=jhu, now=NOW)]
     assert live == ["剑桥大学出版社电子期刊与图书", "JoVE 实验视频", "万方数据知识服务平台"]
-    assert [o.database.name for o in selectors.offers_ending_soon(library=jhu, now=NOW)] == [
-        "剑桥大学出版社电子期刊与图书"
-    ]
+    soon = selectors.offers_ending_soon(library=jhu, now=NOW)
+    assert [o.database.name for o in soon] == ["剑桥大学出版社电子期刊与图书"]
+    # It closes at the end of a day, three days on: "3 days left" (not 2 and some hours).
+    assert timezone.localtime(soon[0].route.ends).time() == dt.time(23, 59)
+    assert soon[0].days_left(NOW) == 3
     assert [o.database.name for o in selectors.upcoming_offers(library=jhu, now=NOW)] == [
         "Emerald 管理学期刊"
     ]
