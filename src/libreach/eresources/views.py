@@ -113,7 +113,9 @@ def guide(request, lib: str):
         "now": now,
     }
     if inplace.requested(request):
-        return inplace.fragment(request, "eresources/guide_results.html", context)
+        return inplace.fragment(
+            request, "eresources/guide_results.html", {**context, "inplace": True}
+        )
     context.update(
         kinds=DatabaseType.choices,
         subjects=selectors.subjects_of(library),

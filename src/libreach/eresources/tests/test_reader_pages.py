@@ -109,6 +109,8 @@ def test_htmx_filtering_answers_with_the_results_alone(consortium, guide):
     html = page(response)
     assert html.lstrip().startswith('<section id="guide-results"')
     assert "<html" not in html and "中国知网" in html
+    # The count goes into the live region that stays on the page, so it is announced.
+    assert '<p id="guide-results-count" hx-swap-oob="innerHTML">1 database' in html
     assert "HX-Request" in response["Vary"]
 
 
