@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,7 +32,9 @@ from libreach.eresources.models import (
     RouteKind,
 )
 from libreach.eresources.selectors import routes_to_check
-from libreach.site.demo import DATA
+
+# Beside site.demo's DATA (not imported from it: demo imports this module).
+DATA = Path(__file__).resolve().parent.parent / "demo_data"
 
 # Each member's school domain: its IdP is https://idp.<domain>/idp/shibboleth (the
 # community form), its proxies ezproxy.<domain> and webvpn.<domain>.
