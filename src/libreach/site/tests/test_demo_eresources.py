@@ -196,3 +196,20 @@ def test_loading_again_changes_nothing(members):
 
 def test_the_demo_logins_still_work(members):
     assert Client().login(username="jhu-admin", password="libreach-demo")
+
+
+def test_the_pages_show_the_demo(members):
+    reader = Client()
+    for url, shown in (
+        ("/e-resources/JHU/", "中国知网"),
+        ("/e-resources/JHU/topics/covid-19/", "https://www.nejm.org/coronavirus"),
+        ("/e-resources/JHU/titles/?q=0140-6736", "The Lancet"),
+        ("/e-resources/YSNU/", "Web of Science"),
+    ):
+        answer = reader.get(url)
+        assert answer.status_code == 200 and shown in answer.content.decode(), url
+    assert reader.get("/e-resources/JHU/topics/thesis-writing/").status_code == 404  # a draft
+    staff = Client()
+    staff.force_login(User.objects.get(username="jhu-ref"))
+    for url in ("/desk/JHU/e-resources/", "/desk/JHU/e-resources/status/"):
+        assert staff.get(url).status_code == 200, url
