@@ -110,16 +110,8 @@ def unpublished_topic(consortium) -> dict:
 G = "e-resources/<str:lib>/"
 
 CASES = [
-    PageCase("GET", "e-resources/", expect=INDEX, setup=guide_data),
+    PageCase("GET", "e-resources/", expect=INDEX),
     PageCase("GET", G, expect=PUBLIC, setup=guide_data),
-    PageCase(
-        "GET",
-        G,
-        expect=PUBLIC,
-        setup=guide_data,
-        data={"q": "知网", "type": "full_text", "subject": "医学", "home": ["0", "1"]},
-        name="GET /e-resources/<lib>/ filtered",
-    ),
     PageCase("GET", G + "databases/<int:database_id>/", expect=PUBLIC, setup=guide_data),
     PageCase("GET", G + "free/", expect=PUBLIC, setup=guide_data),
     PageCase("GET", G + "topics/", expect=PUBLIC, setup=guide_data),
@@ -132,12 +124,4 @@ CASES = [
         name="GET /e-resources/<lib>/topics/<slug>/ unpublished",
     ),
     PageCase("GET", G + "titles/", expect=PUBLIC, setup=guide_data, data={"q": "医学"}),
-    PageCase(
-        "GET",
-        G + "titles/",
-        expect=PUBLIC,
-        setup=guide_data,
-        data={"q": "0376-2491"},
-        name="GET /e-resources/<lib>/titles/ by ISSN",
-    ),
 ]
