@@ -256,6 +256,11 @@ def target_of(url: str, template: str | None = None) -> str:
     for _ in range(5):
         params = dict(reversed(_query_params(current)))
         inner = next((params[p] for p in TARGET_PARAMS if params.get(p)), None)
+        # A target encoded twice at the top level reads "https%3A%2F%2F..." once decoded.
+        for _again in range(3):
+            if inner is None or urlsplit(inner).scheme or "%" not in inner:
+                break
+            inner = unquote(inner)
         if inner is None or not urlsplit(inner).scheme:
             break
         found = current = inner

@@ -162,6 +162,8 @@ def test_sciencedirect_style_double_encoded_target_survives_a_round_trip():
         "https://sp.example/Shibboleth.sso/Login?target={target%}&entityID={entityID%}",
         "https://auth.example/ShibAuth?entityID=https://{IDP地址}/idp/shibboleth&appReturnURL={target%}",
         SCIENCEDIRECT,
+        # A target encoded twice at the top level (Web of Science style).
+        "https://www.webofscience.com/wos/shib?entityID={entityID%}&target={target%%}",
     ],
 )
 def test_deep_links_round_trip(template):
