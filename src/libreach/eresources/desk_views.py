@@ -760,7 +760,9 @@ def export_wayfless(request, library, fmt: str):
     if fmt not in EXPORT_TYPES:
         raise Http404("No such format.")
     try:
-        text = selectors.export_wayfless(library=library, fmt=fmt)
+        text = selectors.export_wayfless(
+            library=library, fmt=fmt, community=request.GET.get("community") == "1"
+        )
     except ValueError:
         messages.error(request, _("The identity provider in the link settings is not valid."))
         return redirect("desk:eres_wayfless", library.code)

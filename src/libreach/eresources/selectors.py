@@ -429,13 +429,15 @@ def _filled(wlist: wayfless.WayflessList, idp_host: str) -> wayfless.WayflessLis
 EXPORT_FORMATS = ("md", "json", "csv")
 
 
-def export_wayfless(*, library: Library, fmt: str, entity_id: str | None = None) -> str:
-    """The list with `entity_id` (else the library's IdP) filled in; with neither, the
-    placeholder stays, so the export is the community form again."""
+def export_wayfless(
+    *, library: Library, fmt: str, entity_id: str | None = None, community: bool = False
+) -> str:
+    """The list with `entity_id` (else the library's IdP) filled in; with neither, or with
+    `community`, the placeholder stays, so the export is the community form again."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(fmt)
     wlist = wayfless_list(library=library)
-    entity_id = (entity_id or settings_of(library).idp_entity_id or "").strip()
+    entity_id = "" if community else (entity_id or settings_of(library).idp_entity_id or "").strip()
     if entity_id:
         wlist = _filled(wlist, wayfless.idp_host_of(entity_id))
     if fmt == "md":

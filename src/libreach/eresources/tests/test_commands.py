@@ -98,6 +98,22 @@ def test_links_for_an_entity_id_are_the_templates_with_the_placeholder_replaced(
     services.save_link_settings(by=consortium.staff, library=consortium.lib, idp_entity_id=ENTITY)
     mine, _ = run("export_wayfless", "--library", "PKU", "--format", "md")
     assert mine == out
+    # --community keeps the placeholder all the same: the list as the community has it.
+    community, _ = run("export_wayfless", "--library", "PKU", "--format", "md", "--community")
+    assert community == SAMPLE.read_text(encoding="utf-8")
+    assert (
+        exit_code(
+            "export_wayfless",
+            "--library",
+            "PKU",
+            "--format",
+            "md",
+            "--community",
+            "--entity-id",
+            ENTITY,
+        )
+        == 2
+    )
 
 
 def test_json_and_csv_exports_hold_the_same_links(consortium):

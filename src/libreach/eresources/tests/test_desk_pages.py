@@ -440,6 +440,10 @@ def test_wayfless_import_and_export(staff, consortium, clock):
         "entityID=https://idp.pku.edu.cn/idp/shibboleth"
         in staff.get(BASE + "wayfless/export.json").content.decode()
     )
+    page = staff.get(BASE + "wayfless/").content.decode()
+    assert "export.md?community=1" in page
+    # The community form keeps the placeholder even with the library's IdP set.
+    assert staff.get(BASE + "wayfless/export.md?community=1").content.decode() == WAYFLESS
 
 
 def test_an_empty_wayfless_list_is_refused(staff, consortium, clock):

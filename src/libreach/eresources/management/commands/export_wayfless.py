@@ -1,4 +1,5 @@
-"""`libreach export-wayfless --library CODE [--entity-id URL] --format md|json|csv [-o FILE]`."""
+"""`libreach export-wayfless --library CODE [--entity-id URL | --community] --format md|json|csv
+[-o FILE]`."""
 
 from pathlib import Path
 
@@ -27,15 +28,27 @@ class Command(BaseCommand):
             default="",
             help="an IdP entityID, e.g. https://idp.x.edu.cn/idp/shibboleth",
         )
+        parser.add_argument(
+            "--community",
+            action="store_true",
+            help="keep {IDP地址} even where the library has an IdP: the community form",
+        )
         # Checked in handle(), not with `choices`, so a bad value exits with 2 under
         # call_command too.
         parser.add_argument("--format", required=True, help="md, json or csv")
         parser.add_argument("-o", "--output", type=Path, help="write to FILE (else stdout)")
 
-    def handle(self, *args, library: str, entity_id: str, format: str, output, **options):
+    def handle(
+        self, *args, library: str, entity_id: str, format: str, output, community=False, **options
+    ):
         if format not in selectors.EXPORT_FORMATS:
             raise CommandError(
                 f"Unknown --format {format!r}: use one of {', '.join(selectors.EXPORT_FORMATS)}.",
+                returncode=BAD_ARGUMENTS,
+            )
+        if entity_id and community:
+            raise CommandError(
+                "--entity-id fills the placeholder in, --community keeps it: give one.",
                 returncode=BAD_ARGUMENTS,
             )
         if entity_id:
@@ -52,7 +65,9 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{lib.code} has no WAYFless list to export.", returncode=NOTHING_DONE
             )
-        text = selectors.export_wayfless(library=lib, fmt=format, entity_id=entity_id or None)
+        text = selectors.export_wayfless(
+            library=lib, fmt=format, entity_id=entity_id or None, community=community
+        )
         links = sum(len(m.links) for e in wlist.entries for m in e.methods)
         if output is None:
             self.stdout.write(text, ending="")
