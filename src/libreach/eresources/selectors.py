@@ -603,11 +603,14 @@ class DeskDatabase:
     database: Database
     routes: list[AccessRoute]
     checks: dict[int, LinkCheck]
+    now: dt.datetime = field(default_factory=timezone.now)
 
     @property
     def best(self) -> AccessRoute | None:
-        home = [r for r in self.routes if r.kind in FROM_HOME_KINDS]
-        return (home or self.routes or [None])[0]
+        """As readers see it now: an offer not yet open (or ended) is not the best route."""
+        live = [r for r in self.routes if is_live(r, self.now)]
+        home = [r for r in live if r.kind in FROM_HOME_KINDS]
+        return (home or live or [None])[0]
 
     @property
     def broken(self) -> int:
@@ -623,11 +626,16 @@ class DeskDatabase:
 
 
 def desk_databases(
-    *, by: Actor, library: Library, database_id: int | None = None
+    *,
+    by: Actor,
+    library: Library,
+    database_id: int | None = None,
+    now: dt.datetime | None = None,
 ) -> list[DeskDatabase]:
     """The library's databases (or one) with all their routes and each route's newest
     check: three queries whatever the number of databases."""
     require_manage(by, library)
+    now = now or timezone.now()
     databases = Database.objects.filter(library=library)
     if database_id is not None:
         databases = databases.filter(pk=database_id)
@@ -645,6 +653,7 @@ def desk_databases(
             d,
             list(d.routes.all()),
             {r.pk: checks[r.pk] for r in d.routes.all() if r.pk in checks},
+            now,
         )
         for d in found
     ]

@@ -311,3 +311,30 @@ def test_a_placeholder_encoded_twice_in_a_nested_target_is_filled_or_no_link(con
         library=consortium.lib, idp_entity_id="https://idp.pku.edu.cn/idp/shibboleth"
     )
     assert selectors.link_for(route, database, idp) == url.replace(twice, "idp.pku.edu.cn")
+
+
+def test_the_desk_shows_as_best_route_what_readers_get_now(consortium):
+    """An offer not yet open is listed on the desk, but is not the database's best route
+    until it opens (and after it ends, no longer)."""
+    c = consortium
+    _database(
+        c,
+        "Emerald",
+        [
+            {"kind": "vpn"},
+            {
+                "kind": "free_offer",
+                "url": "https://www.emerald.com/",
+                "starts": NOW + DAY,
+                "ends": NOW + 3 * DAY,
+            },
+        ],
+    )
+
+    def best(at):
+        (row,) = selectors.desk_databases(by=c.staff, library=c.lib, now=at)
+        return row.best.kind, len(row.routes)
+
+    assert best(NOW) == ("vpn", 2)
+    assert best(NOW + DAY) == ("free_offer", 2)
+    assert best(NOW + 3 * DAY) == ("vpn", 2)
