@@ -378,7 +378,7 @@ def warn_ending_offers(*, now: dt.datetime | None = None) -> int:
             "offers": [
                 {
                     "database": r.database.name,
-                    "ends": timezone.localtime(r.ends).strftime("%Y-%m-%d %H:%M"),
+                    "ends": r.ends.isoformat(),  # worded in the reader's language
                 }
                 for r in offers
             ],
@@ -674,7 +674,7 @@ def record_patrol(
         lib = checks_of_library[0].route.database.library
         context = {
             "library": lib.name,
-            "checked_at": timezone.localtime(finished).strftime("%Y-%m-%d %H:%M"),
+            "checked_at": finished.isoformat(),
             "links": [
                 {
                     "database": c.route.database.name,

@@ -109,8 +109,31 @@ EVERYTHING = {
             "due_date": "2026-12-15",
         }
     ],
+    # e-resources' staff notices
+    "days": 7,
+    "offers": [{"database": "中国知网", "ends": "2026-12-09T23:59:00+08:00"}],
+    "checked_at": "2026-12-02T03:00:00+08:00",
+    "links": [
+        {
+            "database": "中国知网",
+            "kind": "carsi",
+            "url": "https://fsso.cnki.net/",
+            "status": "not_found",
+            "http_status": 404,
+        }
+    ],
 }
-DATA = ["北京大学图书馆", "总馆东门", "学生宿舍1号楼", "红楼梦", "张三", "疫情", TITLE]
+DATA = [
+    "北京大学图书馆",
+    "总馆东门",
+    "学生宿舍1号楼",
+    "红楼梦",
+    "张三",
+    "疫情",
+    "中国知网",
+    "https://fsso.cnki.net/",
+    TITLE,
+]
 
 
 @pytest.mark.django_db

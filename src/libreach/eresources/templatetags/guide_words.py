@@ -39,3 +39,19 @@ def parts(value, autoescape: bool = True) -> str:
         last = match.end()
     pieces.append(escape(text[last:]))
     return mark_safe("".join(str(p) for p in pieces))
+
+
+@register.filter
+def route_kind(code: str) -> str:
+    """A route kind's name in the active language (for notices, whose context is codes)."""
+    from libreach.eresources.models import RouteKind
+
+    return str(RouteKind(code).label) if code in RouteKind.values else code
+
+
+@register.filter
+def link_status(code: str) -> str:
+    """A patrol class's name in the active language."""
+    from libreach.eresources.models import PatrolStatus
+
+    return str(PatrolStatus(code).label) if code in PatrolStatus.values else code
