@@ -9,6 +9,7 @@ each member's terms as a lender, the consortium's fee policies and free periods.
 from django.contrib import admin
 from django.db import models
 
+from libreach.core.readonly_admin import ReadOnlyAdmin, ReadOnlyInline
 from libreach.docdelivery.models import (
     DocDeliverySettings,
     DocRequest,
@@ -20,34 +21,6 @@ from libreach.docdelivery.models import (
     RotaEntry,
     SuppliedFile,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never added, edited or deleted here: the services own these rows."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RotaInline(ReadOnlyInline):

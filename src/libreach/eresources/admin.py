@@ -8,6 +8,7 @@ the admin shows them and lets no one add, edit or delete one.
 
 from django.contrib import admin
 
+from libreach.core.readonly_admin import ReadOnlyAdmin, ReadOnlyInline
 from libreach.eresources.models import (
     AccessRoute,
     Collection,
@@ -22,41 +23,15 @@ from libreach.eresources.models import (
 )
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never added, edited or deleted here: the services own these rows."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class RouteInline(ReadOnlyInline):
+    show_change_link = True  # each row has its own read-only page
     model = AccessRoute
     fields = ["kind", "rank", "url", "starts", "ends", "scope", "method_label", "position"]
     readonly_fields = fields
 
 
 class NoteInline(ReadOnlyInline):
+    show_change_link = True  # each row has its own read-only page
     model = WayflessNote
     fields = ["method_label", "position", "text"]
     readonly_fields = fields
@@ -119,6 +94,7 @@ class LinkCheckAdmin(ReadOnlyAdmin):
 
 
 class ItemInline(ReadOnlyInline):
+    show_change_link = True  # each row has its own read-only page
     model = CollectionItem
     fields = ["position", "database", "route", "link_title", "link_url", "note"]
     readonly_fields = fields
