@@ -17,6 +17,8 @@ LIBREACH_TEST_SQLITE_NAME  the SQLite test database's file (default: one per tes
                       process in the temporary directory, removed after the run)
 LIBREACH_TASKS        "database" (default): background tasks wait in the database for
                       `libreach worker`; "immediate": they run inline (tests, no worker)
+LIBREACH_PATROL_*     the link patrol's limits (GLOBAL_CAP, PER_HOST_CAP, PER_HOST_DELAY,
+                      TIMEOUT, RETRIES; docs/operations.md)
 """
 
 import datetime as _dt
@@ -297,4 +299,14 @@ LIBREACH_THROTTLE = _env_bool("LIBREACH_THROTTLE", default=True)
 LIBREACH_THROTTLE_RATES = {
     "anonymous": os.environ.get("LIBREACH_THROTTLE_ANONYMOUS", "300/min"),
     "sign_in": os.environ.get("LIBREACH_THROTTLE_SIGN_IN", "60/min"),
+}
+
+# The link patrol's limits (eresources.patrol.check_links): gentle on vendors' platforms by
+# default, at most 4 requests at once to a host and its request starts 0.5 s apart.
+LIBREACH_PATROL = {
+    "global_cap": int(os.environ.get("LIBREACH_PATROL_GLOBAL_CAP", "50")),
+    "per_host_cap": int(os.environ.get("LIBREACH_PATROL_PER_HOST_CAP", "4")),
+    "per_host_delay": float(os.environ.get("LIBREACH_PATROL_PER_HOST_DELAY", "0.5")),
+    "timeout": float(os.environ.get("LIBREACH_PATROL_TIMEOUT", "15")),
+    "retries": int(os.environ.get("LIBREACH_PATROL_RETRIES", "2")),
 }
