@@ -92,9 +92,9 @@ run_postgresql() {
 
 # The PostgreSQL run is the longer of the two (its time is split between Python and the
 # server), so with no arguments these apps' tests leave it for a second PostgreSQL run that
-# starts when the SQLite run ends: the two cores stay busy to the end. About a quarter of
+# starts when the SQLite run ends: the two cores stay busy to the end. About a fifth of
 # the PostgreSQL run's time (measured with --durations on PostgreSQL alone).
-pg_second_part=(src/libreach/docdelivery src/libreach/eresources src/libreach/site src/libreach/catalog)
+pg_second_part=(src/libreach/docdelivery src/libreach/eresources src/libreach/site)
 
 want() { [[ " $databases " == *" $1 "* ]]; }
 
